@@ -1,0 +1,152 @@
+//! `mote healthcheck [URL]`: the probe for images with no shell and no curl.
+//!
+//! A minimal HTTP/1.1 GET over a blocking `TcpStream` (no runtime needed), the whole
+//! exchange bounded by one 2 s deadline. Exit 0 on a 2xx or 3xx status, else print
+//! why on stderr and exit 1, as Docker's HEALTHCHECK expects.
+
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use crate::config::{parse_listen, DEFAULT_PORT};
+
+const DEADLINE: Duration = Duration::from_secs(2);
+
+/// Runs the probe; returns the exit code.
+pub fn run(url: Option<String>) -> u8 {
+    let url = url.unwrap_or_else(|| default_url(std::env::var("MOTE_LISTEN").ok().as_deref()));
+    match probe(&url, DEADLINE) {
+        Ok(_) => 0,
+        Err(why) => {
+            eprintln!("mote healthcheck: {url}: {why}");
+            1
+        }
+    }
+}
+
+/// `http://<host>:<port>/`, from the address mote listens on: an unspecified
+/// address (0.0.0.0, [::]) is probed over loopback of the same family.
+pub fn default_url(listen: Option<&str>) -> String {
+    let listen = listen
+        .and_then(|l| parse_listen(l.trim()).ok())
+        .unwrap_or(SocketAddr::new(
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            DEFAULT_PORT,
+        ));
+    let ip = match listen.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}/", SocketAddr::new(ip, listen.port()))
+}
+
+/// GETs `url` and returns its status if it is 2xx or 3xx.
+pub fn probe(url: &str, limit: Duration) -> Result<u16, String> {
+    let deadline = Instant::now() + limit;
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or("only http:// URLs are supported")?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, "/"),
+    };
+    if authority.is_empty() {
+        return Err("no host in URL".into());
+    }
+    let has_port = authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| !p.contains(']'));
+    let target = if has_port {
+        authority.to_string()
+    } else {
+        format!("{authority}:80")
+    };
+    let addr = target
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {authority}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("cannot resolve {authority}"))?;
+
+    let remaining = || {
+        deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1))
+    };
+    let mut stream = TcpStream::connect_timeout(&addr, remaining())
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    stream
+        .set_write_timeout(Some(remaining()))
+        .map_err(|e| e.to_string())?;
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: mote-healthcheck\r\nConnection: close\r\n\r\n"
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| format!("cannot send the request: {e}"))?;
+
+    // The status line is all we need: "HTTP/1.1 200 OK\r\n".
+    let mut head = Vec::with_capacity(64);
+    let mut buf = [0u8; 256];
+    while !head.contains(&b'\n') && head.len() < 1024 {
+        if Instant::now() >= deadline {
+            return Err(format!("no answer within {limit:?}"));
+        }
+        stream
+            .set_read_timeout(Some(remaining()))
+            .map_err(|e| e.to_string())?;
+        match stream.read(&mut buf) {
+            Ok(0) => return Err("connection closed before a status line".into()),
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(format!("no answer within {limit:?}"));
+            }
+            Err(e) => return Err(format!("read failed: {e}")),
+        }
+    }
+    let line = String::from_utf8_lossy(&head);
+    let status: u16 = line
+        .strip_prefix("HTTP/1.")
+        .and_then(|rest| rest.get(2..5))
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| {
+            format!(
+                "not an HTTP response: {:?}",
+                line.lines().next().unwrap_or("")
+            )
+        })?;
+    match status {
+        200..=399 => Ok(status),
+        _ => Err(format!("unhealthy status {status}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_urls() {
+        assert_eq!(default_url(None), "http://127.0.0.1:8080/");
+        assert_eq!(default_url(Some("0.0.0.0:9000")), "http://127.0.0.1:9000/");
+        assert_eq!(default_url(Some("[::]:8080")), "http://[::1]:8080/");
+        assert_eq!(default_url(Some("127.0.0.2:81")), "http://127.0.0.2:81/");
+        assert_eq!(default_url(Some("9090")), "http://127.0.0.1:9090/");
+        assert_eq!(default_url(Some("garbage")), "http://127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn bad_urls() {
+        assert!(probe("https://x/", DEADLINE)
+            .unwrap_err()
+            .contains("http://"));
+        assert!(probe("http:///x", DEADLINE)
+            .unwrap_err()
+            .contains("no host"));
+    }
+}

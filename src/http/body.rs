@@ -1,0 +1,140 @@
+//! The response body: a slice of a preloaded file (no copy), nothing, or a byte
+//! range streamed from disk for files above the preload limit.
+
+use std::fs::File;
+use std::future::Future;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use bytes::Bytes;
+use hyper::body::{Frame, SizeHint};
+use tokio::task::JoinHandle;
+
+use crate::server::log::AccessRecord;
+
+/// Bytes read from disk per frame when streaming.
+const CHUNK: u64 = 128 * 1024;
+
+pub struct Body {
+    kind: Kind,
+    /// Written to the access log when the body is dropped: after the last byte was
+    /// handed to the socket, or when the client went away.
+    log: Option<AccessRecord>,
+}
+
+enum Kind {
+    Bytes(Option<Bytes>),
+    File(FileStream),
+}
+
+impl Body {
+    pub fn empty() -> Body {
+        Body::bytes(Bytes::new())
+    }
+
+    pub fn bytes(bytes: Bytes) -> Body {
+        Body {
+            kind: Kind::Bytes(Some(bytes).filter(|b| !b.is_empty())),
+            log: None,
+        }
+    }
+
+    /// `len` bytes of `file` from `offset`.
+    pub fn file(file: File, offset: u64, len: u64) -> Body {
+        Body {
+            kind: Kind::File(FileStream {
+                file: Arc::new(file),
+                offset,
+                remaining: len,
+                pending: None,
+            }),
+            log: None,
+        }
+    }
+
+    /// Logs `record` when this body is done.
+    pub fn set_log(&mut self, mut record: AccessRecord) {
+        record.body_len = self.len();
+        self.log = Some(record);
+    }
+
+    /// Bytes this body will send.
+    pub fn len(&self) -> u64 {
+        match &self.kind {
+            Kind::Bytes(bytes) => bytes.as_ref().map_or(0, |b| b.len() as u64),
+            Kind::File(stream) => stream.remaining,
+        }
+    }
+}
+
+impl Drop for Body {
+    fn drop(&mut self) {
+        if let Some(record) = self.log.take() {
+            record.write(self.len());
+        }
+    }
+}
+
+struct FileStream {
+    file: Arc<File>,
+    offset: u64,
+    remaining: u64,
+    pending: Option<JoinHandle<io::Result<Vec<u8>>>>,
+}
+
+impl hyper::body::Body for Body {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<io::Result<Frame<Bytes>>>> {
+        match &mut self.get_mut().kind {
+            Kind::Bytes(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Kind::File(stream) => stream.poll_chunk(cx).map(|r| r.map(|r| r.map(Frame::data))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            Kind::Bytes(bytes) => bytes.is_none(),
+            Kind::File(stream) => stream.remaining == 0,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.len())
+    }
+}
+
+impl FileStream {
+    /// Reads the next chunk on the blocking pool (disk reads must not stall a
+    /// worker that serves other connections from memory).
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<io::Result<Bytes>>> {
+        if self.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        let handle = self.pending.get_or_insert_with(|| {
+            let (file, offset, len) = (self.file.clone(), self.offset, self.remaining.min(CHUNK));
+            tokio::task::spawn_blocking(move || {
+                let mut buf = vec![0u8; len as usize];
+                file.read_exact_at(&mut buf, offset)?;
+                Ok(buf)
+            })
+        });
+        let result = ready!(Pin::new(handle).poll(cx));
+        self.pending = None;
+        let chunk = match result {
+            Ok(Ok(chunk)) => chunk,
+            Ok(Err(e)) => return Poll::Ready(Some(Err(e))),
+            Err(e) => return Poll::Ready(Some(Err(io::Error::other(e)))),
+        };
+        self.offset += chunk.len() as u64;
+        self.remaining -= chunk.len() as u64;
+        Poll::Ready(Some(Ok(Bytes::from(chunk))))
+    }
+}

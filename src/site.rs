@@ -1,0 +1,429 @@
+//! Loading ROOT once, at start, into a map of ready-to-serve resources.
+//!
+//! The web root is baked into the image and never changes while mote runs, so every
+//! fact about a file that does not depend on the request is computed here: its bytes
+//! (up to the preload limit), a strong ETag from a hash of its content, its
+//! Content-Type, Cache-Control and Content-Length header values, and its precompressed
+//! siblings. The security policy is applied here too: nothing outside ROOT (symlinks are
+//! resolved now), no dotfiles unless asked. A request can only reach what is in the map.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::HeaderValue;
+
+use crate::config::CachePolicy;
+use crate::http::encoding::Encoding;
+use crate::mime;
+
+/// What to load and how.
+pub struct LoadOptions<'a> {
+    pub preload_limit: u64,
+    pub dotfiles: bool,
+    pub cache: &'a CachePolicy,
+}
+
+/// The whole web root, by URL path.
+pub struct Site {
+    /// Keys are decoded relative paths with `/` separators and no leading slash:
+    /// `"index.html"`, `"docs/a.css"`, and for directories `"docs"` (the root is `""`).
+    nodes: HashMap<Box<str>, Node>,
+    /// ROOT/404.html, the body of every 404 when present.
+    pub not_found: Option<Arc<Resource>>,
+    pub stats: LoadStats,
+}
+
+pub enum Node {
+    File(Arc<Resource>),
+    Dir { index: Option<Arc<Resource>> },
+}
+
+/// One servable file with its precomputed headers.
+pub struct Resource {
+    /// The file as it is, then its precompressed siblings (smaller ones only), in
+    /// the server's order of preference.
+    pub variants: Vec<Variant>,
+    /// `variants[i].encoding`, as negotiation wants them.
+    pub encodings: Vec<Encoding>,
+    pub content_type: HeaderValue,
+    pub cache_control: HeaderValue,
+    /// Only for a real modification time: images built by Nix date every file at
+    /// 1970-01-01T00:00:01, and a validator that old is a lie, so none is sent.
+    pub last_modified: Option<LastModified>,
+}
+
+impl Resource {
+    /// The file as it is (no content coding).
+    pub fn identity(&self) -> &Variant {
+        &self.variants[0]
+    }
+}
+
+pub struct LastModified {
+    /// Whole seconds, as HTTP dates carry.
+    pub time: SystemTime,
+    pub header: HeaderValue,
+}
+
+/// One representation of a resource: the file itself or a precompressed sibling.
+pub struct Variant {
+    pub encoding: Encoding,
+    pub content: Content,
+    pub len: u64,
+    /// Strong ETag from a 128-bit hash of the bytes, quoted.
+    pub etag: HeaderValue,
+    pub content_length: HeaderValue,
+}
+
+pub enum Content {
+    /// Held in memory; a response clones the `Bytes` (a reference count).
+    Memory(Bytes),
+    /// Above the preload limit: streamed from this path, which was checked at load.
+    Disk(Arc<Path>),
+}
+
+#[derive(Default, Debug)]
+pub struct LoadStats {
+    pub files: usize,
+    pub memory_bytes: u64,
+    pub streamed_files: usize,
+    pub encoded_variants: usize,
+    pub skipped_dotfiles: usize,
+    pub skipped_links: usize,
+    pub elapsed: Duration,
+}
+
+impl fmt::Display for LoadStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} files ({} in memory, {} streamed from disk), {} precompressed variants, loaded in {:.1} ms",
+            self.files,
+            human_bytes(self.memory_bytes),
+            self.streamed_files,
+            self.encoded_variants,
+            self.elapsed.as_secs_f64() * 1000.0,
+        )?;
+        if self.skipped_dotfiles > 0 {
+            write!(
+                f,
+                "; skipped {} dotfiles (--dotfiles serves them)",
+                self.skipped_dotfiles
+            )?;
+        }
+        if self.skipped_links > 0 {
+            write!(f, "; skipped {} links out of ROOT", self.skipped_links)?;
+        }
+        Ok(())
+    }
+}
+
+/// Why ROOT could not be loaded.
+#[derive(Debug)]
+pub struct LoadError {
+    pub path: PathBuf,
+    pub error: io::Error,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot read {}: {}", self.path.display(), self.error)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+fn at(path: &Path) -> impl FnOnce(io::Error) -> LoadError + '_ {
+    move |error| LoadError {
+        path: path.to_path_buf(),
+        error,
+    }
+}
+
+/// A regular file found by the walk.
+struct Found {
+    rel: String,
+    real: PathBuf,
+    meta: fs::Metadata,
+}
+
+impl Site {
+    /// Walks `root` and loads it. Fails if ROOT is missing, not a directory or unreadable.
+    pub fn load(root: &Path, options: &LoadOptions) -> Result<Site, LoadError> {
+        let started = Instant::now();
+        let root = fs::canonicalize(root).map_err(at(root))?;
+        if !root.is_dir() {
+            return Err(LoadError {
+                path: root,
+                error: io::Error::other("not a directory"),
+            });
+        }
+        let mut stats = LoadStats::default();
+        let (files, dirs) = walk(&root, options.dotfiles, &mut stats)?;
+
+        let by_rel: HashMap<&str, &Found> = files.iter().map(|f| (f.rel.as_str(), f)).collect();
+        // `x.gz` beside `x` is a variant of `x`, not a resource of its own.
+        let is_sibling = |rel: &str| {
+            Encoding::ALL_CODED.iter().any(|e| {
+                rel.strip_suffix(e.extension())
+                    .is_some_and(|base| by_rel.contains_key(base))
+            })
+        };
+
+        let mut nodes: HashMap<Box<str>, Node> = HashMap::with_capacity(files.len() + dirs.len());
+        let mut resources: HashMap<&str, Arc<Resource>> = HashMap::new();
+        for file in files.iter().filter(|f| !is_sibling(&f.rel)) {
+            let resource = Arc::new(load_resource(file, &by_rel, options, &mut stats)?);
+            resources.insert(&file.rel, resource.clone());
+            nodes.insert(file.rel.as_str().into(), Node::File(resource));
+        }
+        for dir in dirs {
+            let index_key = if dir.is_empty() {
+                "index.html".to_string()
+            } else {
+                format!("{dir}/index.html")
+            };
+            let index = resources.get(index_key.as_str()).cloned();
+            nodes.insert(dir.into(), Node::Dir { index });
+        }
+        stats.files = resources.len();
+        stats.elapsed = started.elapsed();
+        Ok(Site {
+            not_found: resources.get("404.html").cloned(),
+            nodes,
+            stats,
+        })
+    }
+
+    /// The node at a decoded relative path (`""` is the root directory).
+    pub fn get(&self, path: &str) -> Option<&Node> {
+        self.nodes.get(path)
+    }
+}
+
+/// Every regular file and directory under `root`, symlinks resolved and confined.
+fn walk(
+    root: &Path,
+    dotfiles: bool,
+    stats: &mut LoadStats,
+) -> Result<(Vec<Found>, Vec<String>), LoadError> {
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    let mut visited: HashSet<PathBuf> = HashSet::new();
+    let mut pending = vec![(root.to_path_buf(), String::new())];
+    while let Some((real_dir, rel_dir)) = pending.pop() {
+        if !visited.insert(real_dir.clone()) {
+            continue; // a linked directory already walked: no loops
+        }
+        let mut entries: Vec<fs::DirEntry> = fs::read_dir(&real_dir)
+            .map_err(at(&real_dir))?
+            .collect::<Result<_, _>>()
+            .map_err(at(&real_dir))?;
+        entries.sort_by_key(|e| e.file_name());
+        dirs.push(rel_dir.clone());
+        for entry in entries {
+            let path = entry.path();
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                eprintln!("mote: skipping {}: name is not UTF-8", path.display());
+                continue;
+            };
+            if name.starts_with('.') && !dotfiles {
+                stats.skipped_dotfiles += 1;
+                continue;
+            }
+            let rel = if rel_dir.is_empty() {
+                name
+            } else {
+                format!("{rel_dir}/{name}")
+            };
+            let file_type = entry.file_type().map_err(at(&path))?;
+            let (real, meta) = if file_type.is_symlink() {
+                match fs::canonicalize(&path) {
+                    Ok(target) if target.starts_with(root) => {
+                        let meta = fs::metadata(&target).map_err(at(&target))?;
+                        (target, meta)
+                    }
+                    Ok(_) => {
+                        eprintln!(
+                            "mote: skipping {}: link points outside ROOT",
+                            path.display()
+                        );
+                        stats.skipped_links += 1;
+                        continue;
+                    }
+                    Err(_) => {
+                        eprintln!("mote: skipping {}: broken link", path.display());
+                        stats.skipped_links += 1;
+                        continue;
+                    }
+                }
+            } else {
+                let meta = entry.metadata().map_err(at(&path))?;
+                (path, meta)
+            };
+            if meta.is_dir() {
+                pending.push((real, rel));
+            } else if meta.is_file() {
+                files.push(Found { rel, real, meta });
+            }
+            // Sockets, FIFOs and devices are not content.
+        }
+    }
+    Ok((files, dirs))
+}
+
+fn load_resource(
+    file: &Found,
+    by_rel: &HashMap<&str, &Found>,
+    options: &LoadOptions,
+    stats: &mut LoadStats,
+) -> Result<Resource, LoadError> {
+    let identity = load_variant(Encoding::Identity, file, options, stats)?;
+    let mut variants = vec![identity];
+    for encoding in Encoding::ALL_CODED {
+        let sibling = format!("{}{}", file.rel, encoding.extension());
+        if let Some(found) = by_rel.get(sibling.as_str()) {
+            // A sibling that does not save bytes costs the client a decode for nothing.
+            if found.meta.len() < variants[0].len {
+                variants.push(load_variant(encoding, found, options, stats)?);
+                stats.encoded_variants += 1;
+            }
+        }
+    }
+    let file_name = file.rel.rsplit('/').next().unwrap_or(&file.rel);
+    let content_type = mime::content_type(file_name);
+    let cache_control = if mime::is_html(content_type) {
+        &options.cache.html
+    } else if has_content_hash(file_name) {
+        &options.cache.hashed
+    } else {
+        &options.cache.other
+    };
+    Ok(Resource {
+        encodings: variants.iter().map(|v| v.encoding).collect(),
+        variants,
+        content_type: HeaderValue::from_static(content_type),
+        cache_control: cache_control.clone(),
+        last_modified: file.meta.modified().ok().and_then(last_modified),
+    })
+}
+
+fn load_variant(
+    encoding: Encoding,
+    file: &Found,
+    options: &LoadOptions,
+    stats: &mut LoadStats,
+) -> Result<Variant, LoadError> {
+    let len = file.meta.len();
+    let (content, hash) = if len <= options.preload_limit {
+        let bytes = fs::read(&file.real).map_err(at(&file.real))?;
+        let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
+        stats.memory_bytes += bytes.len() as u64;
+        (Content::Memory(Bytes::from(bytes)), hash)
+    } else {
+        stats.streamed_files += 1;
+        let hash = hash_file(&file.real).map_err(at(&file.real))?;
+        (Content::Disk(file.real.as_path().into()), hash)
+    };
+    let len = match &content {
+        Content::Memory(bytes) => bytes.len() as u64,
+        Content::Disk(_) => len,
+    };
+    Ok(Variant {
+        encoding,
+        content,
+        len,
+        etag: HeaderValue::try_from(format!("\"{hash:032x}\""))
+            .expect("hex is a valid header value"),
+        content_length: HeaderValue::from(len),
+    })
+}
+
+fn hash_file(path: &Path) -> io::Result<u128> {
+    let mut file = fs::File::open(path)?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        match file.read(&mut buf)? {
+            0 => return Ok(hasher.digest128()),
+            n => hasher.update(&buf[..n]),
+        }
+    }
+}
+
+/// Modification times before 1990 are build artefacts (Nix: 1 s after the epoch;
+/// reproducible builds: 0), not facts about the content.
+fn last_modified(mtime: SystemTime) -> Option<LastModified> {
+    let secs = mtime.duration_since(UNIX_EPOCH).ok()?.as_secs();
+    if secs < 631_152_000 {
+        return None;
+    }
+    let time = UNIX_EPOCH + Duration::from_secs(secs);
+    let header = HeaderValue::try_from(httpdate::fmt_http_date(time)).ok()?;
+    Some(LastModified { time, header })
+}
+
+/// Whether a file name carries a content hash that bundlers add (`app.3f9a1c2e.js`,
+/// `chunk-5d41402abc4b2a76.css`): such a file never changes under its name, so it
+/// may be cached for a year. A token qualifies when it is 8 or more characters of
+/// letters and digits, with at least one of each (plain words never qualify).
+pub fn has_content_hash(file_name: &str) -> bool {
+    let stem = file_name
+        .rsplit_once('.')
+        .map_or(file_name, |(stem, _)| stem);
+    stem.split(['.', '-', '_', '~']).skip(1).any(|token| {
+        token.len() >= 8
+            && token.bytes().all(|b| b.is_ascii_alphanumeric())
+            && token.bytes().any(|b| b.is_ascii_digit())
+            && token.bytes().any(|b| b.is_ascii_alphabetic())
+    })
+}
+
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_hash_names() {
+        for yes in [
+            "app.3f9a1c2e.js",
+            "chunk-5d41402abc4b2a76.css",
+            "main.a1b2c3d4e5.mjs",
+            "x_0123abcd.woff2",
+        ] {
+            assert!(has_content_hash(yes), "{yes}");
+        }
+        for no in [
+            "app.js",
+            "jquery-compatible.js",
+            "index.html",
+            "20240101.txt",
+            "deadbeefcafe",
+            "v1.2.3.js",
+        ] {
+            assert!(!has_content_hash(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn build_timestamps_are_not_validators() {
+        assert!(last_modified(UNIX_EPOCH + Duration::from_secs(1)).is_none());
+        assert!(last_modified(UNIX_EPOCH).is_none());
+        let real = last_modified(UNIX_EPOCH + Duration::from_secs(1_700_000_000)).unwrap();
+        assert_eq!(real.header, "Tue, 14 Nov 2023 22:13:20 GMT");
+    }
+}
