@@ -7,7 +7,7 @@
 //! siblings. The security policy is applied here too: nothing outside ROOT (symlinks are
 //! resolved now), no dotfiles unless asked. A request can only reach what is in the map.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::fs;
 use std::io::{self, Read};
@@ -213,28 +213,47 @@ fn walk(
     dotfiles: bool,
     stats: &mut LoadStats,
 ) -> Result<(Vec<Found>, Vec<String>), LoadError> {
-    let mut files = Vec::new();
-    let mut dirs = Vec::new();
-    let mut visited: HashSet<PathBuf> = HashSet::new();
-    let mut pending = vec![(root.to_path_buf(), String::new())];
-    while let Some((real_dir, rel_dir)) = pending.pop() {
-        if !visited.insert(real_dir.clone()) {
-            continue; // a linked directory already walked: no loops
-        }
+    let mut walker = Walker {
+        root,
+        dotfiles,
+        stats,
+        files: Vec::new(),
+        dirs: Vec::new(),
+        ancestors: Vec::new(),
+    };
+    walker.dir(root.to_path_buf(), String::new())?;
+    Ok((walker.files, walker.dirs))
+}
+
+struct Walker<'a> {
+    root: &'a Path,
+    dotfiles: bool,
+    stats: &'a mut LoadStats,
+    files: Vec<Found>,
+    dirs: Vec<String>,
+    /// Real paths of the directories being walked, root first: a link to one of
+    /// them is a loop. (Other links to the same directory are aliases, served
+    /// under each name.)
+    ancestors: Vec<PathBuf>,
+}
+
+impl Walker<'_> {
+    fn dir(&mut self, real_dir: PathBuf, rel_dir: String) -> Result<(), LoadError> {
         let mut entries: Vec<fs::DirEntry> = fs::read_dir(&real_dir)
             .map_err(at(&real_dir))?
             .collect::<Result<_, _>>()
             .map_err(at(&real_dir))?;
         entries.sort_by_key(|e| e.file_name());
-        dirs.push(rel_dir.clone());
+        self.dirs.push(rel_dir.clone());
+        self.ancestors.push(real_dir);
         for entry in entries {
             let path = entry.path();
             let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
                 eprintln!("mote: skipping {}: name is not UTF-8", path.display());
                 continue;
             };
-            if name.starts_with('.') && !dotfiles {
-                stats.skipped_dotfiles += 1;
+            if name.starts_with('.') && !self.dotfiles {
+                self.stats.skipped_dotfiles += 1;
                 continue;
             }
             let rel = if rel_dir.is_empty() {
@@ -244,22 +263,14 @@ fn walk(
             };
             let file_type = entry.file_type().map_err(at(&path))?;
             let (real, meta) = if file_type.is_symlink() {
-                match fs::canonicalize(&path) {
-                    Ok(target) if target.starts_with(root) => {
+                match self.link_target(&path) {
+                    Ok(target) => {
                         let meta = fs::metadata(&target).map_err(at(&target))?;
                         (target, meta)
                     }
-                    Ok(_) => {
-                        eprintln!(
-                            "mote: skipping {}: link points outside ROOT",
-                            path.display()
-                        );
-                        stats.skipped_links += 1;
-                        continue;
-                    }
-                    Err(_) => {
-                        eprintln!("mote: skipping {}: broken link", path.display());
-                        stats.skipped_links += 1;
+                    Err(why) => {
+                        eprintln!("mote: skipping {}: {why}", path.display());
+                        self.stats.skipped_links += 1;
                         continue;
                     }
                 }
@@ -268,14 +279,36 @@ fn walk(
                 (path, meta)
             };
             if meta.is_dir() {
-                pending.push((real, rel));
+                if self.ancestors.contains(&real) {
+                    eprintln!("mote: skipping {rel}: link to a directory that contains it");
+                    self.stats.skipped_links += 1;
+                    continue;
+                }
+                self.dir(real, rel)?;
             } else if meta.is_file() {
-                files.push(Found { rel, real, meta });
+                self.files.push(Found { rel, real, meta });
             }
             // Sockets, FIFOs and devices are not content.
         }
+        self.ancestors.pop();
+        Ok(())
     }
-    Ok((files, dirs))
+
+    /// Where a link leads, if it may be followed: inside ROOT, and not to a
+    /// dotfile when dotfiles are not served (a link must not unhide one).
+    fn link_target(&self, link: &Path) -> Result<PathBuf, &'static str> {
+        let target = fs::canonicalize(link).map_err(|_| "broken link")?;
+        let inside = target
+            .strip_prefix(self.root)
+            .map_err(|_| "link points outside ROOT")?;
+        let hidden = inside
+            .components()
+            .any(|c| c.as_os_str().to_str().is_some_and(|s| s.starts_with('.')));
+        if hidden && !self.dotfiles {
+            return Err("link points to a dotfile");
+        }
+        Ok(target)
+    }
 }
 
 fn load_resource(

@@ -1,0 +1,273 @@
+//! Test harness: the real `mote` binary on a loopback port, a temp web root of
+//! real files, and a raw HTTP/1.1 client that sends exactly the bytes a test writes
+//! (no client-side path normalisation, so hostile spellings reach the server).
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_mote");
+
+/// A fresh directory under the system temp dir, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("mote-test-{}-{label}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Writes `rel` (creating parent directories) and returns its path.
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.0.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running mote; killed on drop if still running.
+pub struct Server {
+    pub addr: SocketAddr,
+    child: Child,
+    pub stdout: Arc<Mutex<Vec<String>>>,
+    pub stderr: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Starts mote on `127.0.0.1:0` serving `root` with extra `args`.
+    pub fn start(root: &Path, args: &[&str]) -> Server {
+        Server::start_with(root, args, &[], "127.0.0.1:0")
+    }
+
+    pub fn start_with(root: &Path, args: &[&str], env: &[(&str, &str)], listen: &str) -> Server {
+        let mut command = Command::new(BIN);
+        command
+            .arg("--listen")
+            .arg(listen)
+            .args(args)
+            .arg(root)
+            .env_clear()
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("spawn mote");
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        collect_lines(child.stdout.take().unwrap(), stdout.clone());
+        collect_lines(child.stderr.take().unwrap(), stderr.clone());
+        // The first stdout line names the bound address: "... on http://ADDR: ...".
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let addr = loop {
+            if let Some(line) = stdout.lock().unwrap().first() {
+                let rest = line
+                    .split(" on http://")
+                    .nth(1)
+                    .expect("startup line names the address");
+                let addr = rest.split(": ").next().unwrap();
+                break addr.parse().expect("a socket address");
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("mote exited with {status}: {:?}", stderr.lock().unwrap());
+            }
+            assert!(Instant::now() < deadline, "mote did not start");
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        Server {
+            addr,
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.request(&format!(
+            "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        ))
+    }
+
+    /// GET with extra header lines (each "Name: value").
+    pub fn get_with(&self, path: &str, headers: &[&str]) -> Response {
+        self.method_with("GET", path, headers)
+    }
+
+    pub fn method_with(&self, method: &str, path: &str, headers: &[&str]) -> Response {
+        let mut request = format!("{method} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n");
+        for header in headers {
+            request.push_str(header);
+            request.push_str("\r\n");
+        }
+        request.push_str("\r\n");
+        self.request(&request)
+    }
+
+    /// Sends raw bytes on a new connection and reads one response.
+    pub fn request(&self, raw: &str) -> Response {
+        let mut stream = self.connect();
+        stream.write_all(raw.as_bytes()).unwrap();
+        Response::read(&mut BufReader::new(stream), raw.starts_with("HEAD "))
+    }
+
+    pub fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(self.addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        stream
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit (at most `limit`).
+    pub fn wait(&mut self, limit: Duration) -> ExitStatus {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "mote did not exit within {limit:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// The access log lines so far (stdout lines after the startup line).
+    pub fn log_lines(&self) -> Vec<String> {
+        self.stdout
+            .lock()
+            .unwrap()
+            .iter()
+            .skip(1)
+            .cloned()
+            .collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn collect_lines(source: impl Read + Send + 'static, into: Arc<Mutex<Vec<String>>>) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(source).lines() {
+            match line {
+                Ok(line) => into.lock().unwrap().push(line),
+                Err(_) => break,
+            }
+        }
+    });
+}
+
+/// A parsed HTTP/1.1 response.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    /// Lower-case names; repeated headers joined with ", ".
+    pub headers: HashMap<String, String>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// Reads one response; the body by Content-Length (none for HEAD, 304).
+    pub fn read(reader: &mut impl BufRead, head_request: bool) -> Response {
+        let mut status_line = String::new();
+        reader.read_line(&mut status_line).expect("status line");
+        assert!(
+            status_line.starts_with("HTTP/1.1 "),
+            "bad status line {status_line:?}"
+        );
+        let status = status_line[9..12].parse().unwrap();
+        let mut headers: HashMap<String, String> = HashMap::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            let (name, value) = line.split_once(':').unwrap();
+            headers
+                .entry(name.to_ascii_lowercase())
+                .and_modify(|v| {
+                    v.push_str(", ");
+                    v.push_str(value.trim())
+                })
+                .or_insert_with(|| value.trim().to_string());
+        }
+        let mut body = Vec::new();
+        if !head_request && status != 304 {
+            if let Some(len) = headers.get("content-length") {
+                body.resize(len.parse().unwrap(), 0);
+                reader.read_exact(&mut body).unwrap();
+            }
+        }
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Runs mote with `args` to completion (for the usage and error paths).
+pub fn run_mote(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let output = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}

@@ -1,0 +1,474 @@
+//! HTTP semantics over real TCP against the real binary: validators, ranges, HEAD,
+//! methods, directories, 404, SPA, precompressed variants, caching headers.
+
+mod common;
+
+use common::{Server, TempDir};
+use std::time::{Duration, SystemTime};
+
+const INDEX: &str = "<!doctype html><title>home</title><h1>home</h1>\n";
+
+fn site() -> TempDir {
+    let root = TempDir::new("http");
+    root.write("index.html", INDEX);
+    root.write("docs/index.html", "<h1>docs</h1>");
+    root.write("docs/guide.txt", "0123456789abcdefghij");
+    root.write("empty/.keep", "");
+    root.write("app.3f9a1c2e.js", "console.log('hashed');");
+    root.write("style.css", "body { color: red }");
+    root.write("data.json", "{\"a\":1}");
+    root.write("mod.mjs", "export const x = 1;");
+    root.write("add.wasm", b"\0asm\x01\0\0\0");
+    root.write("pic.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>");
+    root.write("zero.txt", "");
+    root
+}
+
+#[test]
+fn serves_a_file_with_precomputed_headers() {
+    let root = site();
+    let server = Server::start(root.path(), &[]);
+    let r = server.get("/");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), INDEX);
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        r.header("content-length"),
+        Some(INDEX.len().to_string().as_str())
+    );
+    assert_eq!(r.header("cache-control"), Some("no-cache"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(r.header("accept-ranges"), Some("bytes"));
+    let etag = r.header("etag").unwrap();
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"') && etag.len() == 34,
+        "{etag}"
+    );
+    // The same bytes have the same ETag under any name; different bytes differ.
+    assert_eq!(server.get("/index.html").header("etag"), Some(etag));
+    assert_ne!(server.get("/docs/").header("etag"), Some(etag));
+
+    for (path, mime) in [
+        ("/style.css", "text/css; charset=utf-8"),
+        ("/mod.mjs", "text/javascript; charset=utf-8"),
+        ("/data.json", "application/json"),
+        ("/add.wasm", "application/wasm"),
+        ("/pic.svg", "image/svg+xml"),
+    ] {
+        assert_eq!(
+            server.get(path).header("content-type"),
+            Some(mime),
+            "{path}"
+        );
+    }
+    let empty = server.get("/zero.txt");
+    assert_eq!(
+        (empty.status, empty.header("content-length")),
+        (200, Some("0"))
+    );
+}
+
+#[test]
+fn etag_revalidation_gives_304() {
+    let root = site();
+    let server = Server::start(root.path(), &[]);
+    let etag = server.get("/style.css").header("etag").unwrap().to_string();
+    for inm in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"x\", {etag}"),
+        "*".to_string(),
+    ] {
+        let r = server.get_with("/style.css", &[&format!("If-None-Match: {inm}")]);
+        assert_eq!(r.status, 304, "{inm}");
+        assert!(r.body.is_empty());
+        assert_eq!(r.header("etag"), Some(etag.as_str()));
+        assert_eq!(r.header("cache-control"), Some("public, max-age=3600"));
+    }
+    let r = server.get_with("/style.css", &["If-None-Match: \"stale\""]);
+    assert_eq!(r.status, 200);
+    let r = server.get_with("/style.css", &["If-Match: \"stale\""]);
+    assert_eq!(r.status, 412);
+    let r = server.get_with("/style.css", &[&format!("If-Match: {etag}")]);
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn last_modified_only_when_real() {
+    let root = site();
+    // A Nix store date (1970-01-01T00:00:01): no Last-Modified, and IMS is ignored.
+    let nix = std::fs::File::options()
+        .write(true)
+        .open(root.path().join("style.css"))
+        .unwrap();
+    nix.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1))
+        .unwrap();
+    let real = std::fs::File::options()
+        .write(true)
+        .open(root.path().join("data.json"))
+        .unwrap();
+    real.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+        .unwrap();
+    let server = Server::start(root.path(), &[]);
+
+    let r = server.get("/style.css");
+    assert_eq!(r.header("last-modified"), None);
+    let future = "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT";
+    assert_eq!(server.get_with("/style.css", &[future]).status, 200);
+
+    let r = server.get("/data.json");
+    assert_eq!(
+        r.header("last-modified"),
+        Some("Tue, 14 Nov 2023 22:13:20 GMT")
+    );
+    assert_eq!(server.get_with("/data.json", &[future]).status, 304);
+    let past = "If-Modified-Since: Mon, 01 Jan 2001 00:00:00 GMT";
+    assert_eq!(server.get_with("/data.json", &[past]).status, 200);
+    // If-None-Match wins over If-Modified-Since.
+    assert_eq!(
+        server
+            .get_with("/data.json", &[future, "If-None-Match: \"other\""])
+            .status,
+        200
+    );
+}
+
+#[test]
+fn ranges() {
+    let root = site();
+    let server = Server::start(root.path(), &[]);
+    let path = "/docs/guide.txt"; // "0123456789abcdefghij", 20 bytes
+    let etag = server.get(path).header("etag").unwrap().to_string();
+    let cases = [
+        ("bytes=0-3", 206, "0123", Some("bytes 0-3/20")),
+        ("bytes=10-", 206, "abcdefghij", Some("bytes 10-19/20")),
+        ("bytes=-3", 206, "hij", Some("bytes 17-19/20")),
+        ("bytes=15-99", 206, "fghij", Some("bytes 15-19/20")),
+        (
+            "bytes=-100",
+            206,
+            "0123456789abcdefghij",
+            Some("bytes 0-19/20"),
+        ),
+        ("bytes=0-1,5-6", 200, "0123456789abcdefghij", None),
+        ("bytes=5-2", 200, "0123456789abcdefghij", None),
+        ("lines=1-2", 200, "0123456789abcdefghij", None),
+    ];
+    for (range, status, body, content_range) in cases {
+        let r = server.get_with(path, &[&format!("Range: {range}")]);
+        assert_eq!(r.status, status, "{range}");
+        assert_eq!(r.text(), body, "{range}");
+        assert_eq!(r.header("content-range"), content_range, "{range}");
+        assert_eq!(
+            r.header("content-length"),
+            Some(body.len().to_string().as_str())
+        );
+    }
+    for range in ["bytes=20-", "bytes=99-100", "bytes=-0"] {
+        let r = server.get_with(path, &[&format!("Range: {range}")]);
+        assert_eq!(r.status, 416, "{range}");
+        assert_eq!(r.header("content-range"), Some("bytes */20"));
+    }
+    // If-Range: the current ETag allows the range, a stale one gets the whole file.
+    let r = server.get_with(path, &["Range: bytes=0-1", &format!("If-Range: {etag}")]);
+    assert_eq!((r.status, r.text().as_str()), (206, "01"));
+    let r = server.get_with(path, &["Range: bytes=0-1", "If-Range: \"old\""]);
+    assert_eq!((r.status, r.body.len()), (200, 20));
+    let r = server.get_with(
+        path,
+        &[
+            "Range: bytes=0-1",
+            "If-Range: Tue, 14 Nov 2023 22:13:20 GMT",
+        ],
+    );
+    assert_eq!(r.status, 200, "no Last-Modified to match a date against");
+}
+
+#[test]
+fn head_is_get_without_a_body() {
+    let root = site();
+    let server = Server::start(root.path(), &[]);
+    for (path, extra) in [
+        ("/", None),
+        ("/style.css", None),
+        ("/docs/guide.txt", Some("Range: bytes=1-2")),
+        ("/missing", None),
+    ] {
+        let headers: Vec<&str> = extra.into_iter().collect();
+        let get = server.method_with("GET", path, &headers);
+        let head = server.method_with("HEAD", path, &headers);
+        assert_eq!(head.status, get.status, "{path}");
+        assert!(head.body.is_empty());
+        let mut get_headers = get.headers.clone();
+        let mut head_headers = head.headers.clone();
+        get_headers.remove("date");
+        head_headers.remove("date");
+        assert_eq!(head_headers, get_headers, "{path}");
+    }
+    // Nothing follows a HEAD response on a kept-alive connection.
+    use std::io::{BufReader, Write};
+    let mut stream = server.connect();
+    stream
+        .write_all(b"HEAD / HTTP/1.1\r\nHost: t\r\n\r\nGET /style.css HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut reader = BufReader::new(stream);
+    assert_eq!(common::Response::read(&mut reader, true).status, 200);
+    let second = common::Response::read(&mut reader, false);
+    assert_eq!(second.text(), "body { color: red }");
+}
+
+#[test]
+fn other_methods_get_405_with_allow() {
+    let root = site();
+    let server = Server::start(root.path(), &[]);
+    for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"] {
+        let r = server.method_with(method, "/", &["Content-Length: 0"]);
+        assert_eq!(r.status, 405, "{method}");
+        assert_eq!(r.header("allow"), Some("GET, HEAD"));
+    }
+}
+
+#[test]
+fn directories_index_and_redirect() {
+    let root = site();
+    let server = Server::start(root.path(), &[]);
+    let r = server.get("/docs/");
+    assert_eq!((r.status, r.text().as_str()), (200, "<h1>docs</h1>"));
+    let r = server.get("/docs");
+    assert_eq!(r.status, 308);
+    assert_eq!(r.header("location"), Some("/docs/"));
+    let r = server.get("/docs?lang=en&x=1");
+    assert_eq!(r.header("location"), Some("/docs/?lang=en&x=1"));
+    // A doubled slash must not turn into a protocol-relative (off-site) redirect.
+    let r = server.get("//docs");
+    assert_eq!(r.header("location"), Some("/docs/"));
+    // A directory without index.html is not listed.
+    assert_eq!(server.get("/empty/").status, 404);
+    // A file asked for as a directory does not exist.
+    assert_eq!(server.get("/style.css/").status, 404);
+}
+
+#[test]
+fn not_found_uses_404_html() {
+    let root = site();
+    let server = Server::start(root.path(), &[]);
+    let r = server.get("/nope");
+    assert_eq!((r.status, r.text().as_str()), (404, "404 Not Found\n"));
+
+    root.write("404.html", "<h1>lost</h1>");
+    let server = Server::start(root.path(), &[]);
+    let r = server.get("/nope/deeper.png");
+    assert_eq!(r.status, 404);
+    assert_eq!(r.text(), "<h1>lost</h1>");
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        r.header("etag"),
+        None,
+        "a 404 is not a cacheable representation"
+    );
+}
+
+#[test]
+fn spa_mode_serves_index_for_routes_only() {
+    let root = site();
+    let off = Server::start(root.path(), &[]);
+    assert_eq!(off.get("/settings/profile").status, 404);
+    let on = Server::start(root.path(), &["--spa"]);
+    let r = on.get("/settings/profile");
+    assert_eq!((r.status, r.text().as_str()), (200, INDEX));
+    assert_eq!(
+        on.get("/missing.js").status,
+        404,
+        "a missing file is not a route"
+    );
+    assert_eq!(on.get("/docs/guide.txt").status, 200);
+    let env = Server::start_with(root.path(), &[], &[("MOTE_SPA", "true")], "127.0.0.1:0");
+    assert_eq!(env.get("/a/b").status, 200);
+}
+
+#[test]
+fn precompressed_variants_are_negotiated() {
+    let root = TempDir::new("enc");
+    let original = "let x = 1;\n".repeat(200);
+    root.write("app.js", &original);
+    root.write("app.js.br", "BROTLI");
+    root.write("app.js.zst", "ZSTD");
+    root.write("app.js.gz", "GZIP");
+    root.write("plain.txt", "no siblings");
+    root.write("tiny.txt", "ab");
+    root.write("tiny.txt.gz", "a gzip bigger than its original");
+    root.write("archive.tar.gz", "a real gzip download");
+    let server = Server::start(root.path(), &[]);
+
+    let cases = [
+        (None, None, original.as_str()),
+        (Some("gzip"), Some("gzip"), "GZIP"),
+        (Some("gzip, deflate, br, zstd"), Some("br"), "BROTLI"),
+        (Some("zstd, gzip"), Some("zstd"), "ZSTD"),
+        (Some("br;q=0.5, gzip;q=0.9"), Some("gzip"), "GZIP"),
+        (Some("br;q=0, zstd;q=0, gzip;q=0"), None, original.as_str()),
+        (Some("*"), Some("br"), "BROTLI"),
+        (Some("gzip;q=0.5, identity"), None, original.as_str()),
+        (Some("deflate"), None, original.as_str()),
+    ];
+    let mut etags = std::collections::HashSet::new();
+    for (accept, coding, body) in cases {
+        let headers: Vec<String> = accept
+            .iter()
+            .map(|a| format!("Accept-Encoding: {a}"))
+            .collect();
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        let r = server.get_with("/app.js", &headers);
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-encoding"), coding, "{accept:?}");
+        assert_eq!(r.text(), body, "{accept:?}");
+        assert_eq!(r.header("vary"), Some("accept-encoding"));
+        assert_eq!(
+            r.header("content-type"),
+            Some("text/javascript; charset=utf-8")
+        );
+        etags.insert(r.header("etag").unwrap().to_string());
+    }
+    assert_eq!(etags.len(), 4, "each representation has its own ETag");
+
+    // Revalidation and ranges apply to the representation chosen.
+    let gz = server.get_with("/app.js", &["Accept-Encoding: gzip"]);
+    let inm = format!("If-None-Match: {}", gz.header("etag").unwrap());
+    assert_eq!(
+        server
+            .get_with("/app.js", &["Accept-Encoding: gzip", &inm])
+            .status,
+        304
+    );
+    assert_eq!(
+        server
+            .get_with("/app.js", &["Accept-Encoding: br", &inm])
+            .status,
+        200
+    );
+    let r = server.get_with("/app.js", &["Accept-Encoding: gzip", "Range: bytes=1-2"]);
+    assert_eq!((r.status, r.text().as_str()), (206, "ZI"));
+
+    // Siblings are not resources of their own; a lone .gz is.
+    assert_eq!(server.get("/app.js.gz").status, 404);
+    assert_eq!(server.get("/app.js.br").status, 404);
+    assert_eq!(server.get("/archive.tar.gz").status, 200);
+    // No Vary where there is nothing to vary; a sibling larger than the original is unused.
+    assert_eq!(server.get("/plain.txt").header("vary"), None);
+    let r = server.get_with("/tiny.txt", &["Accept-Encoding: gzip"]);
+    assert_eq!(
+        (r.header("content-encoding"), r.text().as_str()),
+        (None, "ab")
+    );
+}
+
+#[test]
+fn cache_control_by_kind_and_extra_headers() {
+    let root = site();
+    let server = Server::start(
+        root.path(),
+        &[
+            "-H",
+            "Content-Security-Policy: default-src 'self'",
+            "--header",
+            "X-Frame-Options: DENY",
+        ],
+    );
+    let hashed = server.get("/app.3f9a1c2e.js");
+    assert_eq!(
+        hashed.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(
+        hashed.header("content-security-policy"),
+        Some("default-src 'self'")
+    );
+    assert_eq!(hashed.header("x-frame-options"), Some("DENY"));
+    assert_eq!(
+        server.get("/style.css").header("cache-control"),
+        Some("public, max-age=3600")
+    );
+    assert_eq!(server.get("/nope").header("x-frame-options"), Some("DENY"));
+
+    let custom = Server::start_with(
+        root.path(),
+        &["--cache-other", "max-age=60", "--cache-html", "no-store"],
+        &[
+            ("MOTE_HEADER", "X-A: 1\nX-B: 2"),
+            ("MOTE_CACHE_HASHED", "max-age=9"),
+        ],
+        "127.0.0.1:0",
+    );
+    let r = custom.get("/style.css");
+    assert_eq!(r.header("cache-control"), Some("max-age=60"));
+    assert_eq!((r.header("x-a"), r.header("x-b")), (Some("1"), Some("2")));
+    assert_eq!(custom.get("/").header("cache-control"), Some("no-store"));
+    assert_eq!(
+        custom.get("/app.3f9a1c2e.js").header("cache-control"),
+        Some("max-age=9")
+    );
+}
+
+#[test]
+fn files_above_the_preload_limit_stream_from_disk() {
+    let root = TempDir::new("large");
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    root.write("big.bin", &big);
+    root.write("small.txt", "small");
+    let server = Server::start(root.path(), &["--preload-limit", "1M"]);
+    assert!(server.stdout.lock().unwrap()[0].contains("1 streamed from disk"));
+    let r = server.get("/big.bin");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, big);
+    let etag = r.header("etag").unwrap().to_string();
+    let r = server.get_with("/big.bin", &["Range: bytes=2999990-"]);
+    assert_eq!(r.status, 206);
+    assert_eq!(r.body, &big[2_999_990..]);
+    let r = server.get_with("/big.bin", &[&format!("If-None-Match: {etag}")]);
+    assert_eq!(r.status, 304);
+    // The same file from memory has the same ETag: it is a hash of the content.
+    let preloaded = Server::start(root.path(), &[]);
+    assert_eq!(
+        preloaded.get("/big.bin").header("etag"),
+        Some(etag.as_str())
+    );
+}
+
+#[test]
+fn access_log_line_per_request() {
+    let root = site();
+    let server = Server::start(root.path(), &[]);
+    server.get("/style.css");
+    server.get("/nope?secret=1");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while server.log_lines().len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let lines = server.log_lines();
+    assert!(
+        lines[0].contains(" 127.0.0.1 GET /style.css 200 19 "),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].contains(" GET /nope 404 14 "),
+        "query strings are not logged: {lines:?}"
+    );
+    assert!(lines[0].ends_with("ms"));
+
+    let quiet = Server::start(root.path(), &["--no-access-log"]);
+    quiet.get("/style.css");
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(quiet.log_lines().is_empty());
+}
+
+#[test]
+fn listens_on_ipv6() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("skipped: no IPv6 loopback on this machine");
+        return;
+    }
+    let root = site();
+    let server = Server::start_with(root.path(), &[], &[], "[::1]:0");
+    assert!(server.addr.is_ipv6());
+    assert_eq!(server.get("/").status, 200);
+}
