@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds the fully static release binary: x86_64-unknown-linux-musl, static C
+# runtime, build paths remapped so the bytes do not depend on where the checkout is.
+# Prints the binary's path on stdout (everything else goes to stderr).
+#
+#   scripts/build-static.sh            # -> target/x86_64-unknown-linux-musl/release/mote
+#   CARGO_TARGET_DIR=/tmp/t scripts/build-static.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+target=x86_64-unknown-linux-musl
+if command -v rustup >/dev/null 2>&1; then
+  if ! rustup target list --installed | grep -qx "$target"; then
+    echo "build-static: the Rust target $target is not installed; adding it with 'rustup target add $target'" >&2
+    if ! rustup target add "$target" >&2; then
+      echo "build-static: could not install $target (offline?). Install it with 'rustup target add $target' and run again." >&2
+      exit 1
+    fi
+  fi
+else
+  echo "build-static: rustup not found; assuming the toolchain already has the $target standard library" >&2
+fi
+
+# Reproducible: no absolute paths of this machine in the binary (panic locations,
+# debug info remnants), and a fixed epoch for anything that reads it.
+export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1}"
+remap="--remap-path-prefix=$PWD=/build/mote --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
+if [ -n "${RUSTUP_HOME:-}" ] || [ -d "$HOME/.rustup" ]; then
+  remap="$remap --remap-path-prefix=${RUSTUP_HOME:-$HOME/.rustup}=/rustup"
+fi
+export CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS="-C target-feature=+crt-static $remap"
+
+cargo build --locked --release --target "$target" >&2
+bin="${CARGO_TARGET_DIR:-target}/$target/release/mote"
+if command -v file >/dev/null 2>&1 && ! file "$bin" | grep -q 'static'; then
+  echo "build-static: $bin is not statically linked: $(file -b "$bin")" >&2
+  exit 1
+fi
+echo "build-static: $(stat -c %s "$bin") bytes: $bin" >&2
+echo "$bin"
