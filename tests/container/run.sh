@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# The container proof for any mote image, with the real Docker engine:
+#
+#   tests/container/run.sh IMAGE        # e.g. mote:latest (scripts/image.sh, or `docker load < result`)
+#
+# It checks the image config, runs the image hardened (read-only, no capabilities,
+# no-new-privileges, loopback port), speaks HTTP to it, checks the user, the
+# healthcheck, the file list, and `docker stop` with a download in flight, then
+# prints the image's sizes. It assumes nothing about who built the image.
+# Ends with "N passed, M failed"; exits 1 if anything failed.
+set -uo pipefail
+image="${1:?usage: tests/container/run.sh IMAGE}"
+here="$(cd "$(dirname "$0")" && pwd)"
+passed=0
+failed=0
+containers=()
+scratch=$(mktemp -d)
+cleanup() {
+  for c in "${containers[@]}"; do docker rm -f "$c" >/dev/null 2>&1; done
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+check() { # check NAME COMMAND...
+  local name="$1"; shift
+  if "$@"; then passed=$((passed + 1)); echo "ok   $name"
+  else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+eq() { [ "$1" = "$2" ] || { echo "     expected [$2], got [$1]" >&2; return 1; }; }
+contains() { case "$1" in *"$2"*) return 0 ;; esac; echo "     [$2] not in [${1:0:300}]" >&2; return 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+inspect() { docker image inspect -f "$1" "$image"; }
+# header NAME < curl -si output: the value, trimmed
+header() { tr -d '\r' | sed -n "s/^$1: *//Ip" | head -1; }
+
+if ! docker info >/dev/null 2>&1; then
+  echo "container test: no Docker engine reachable (docker info failed)" >&2
+  exit 1
+fi
+docker image inspect "$image" >/dev/null 2>&1 || { echo "container test: no image $image (build it with scripts/image.sh)" >&2; exit 1; }
+
+echo "== image config of $image"
+check "entrypoint is the binary, exec form" eq "$(inspect '{{json .Config.Entrypoint}}')" '["/bin/mote"]'
+check "cmd is the site" eq "$(inspect '{{json .Config.Cmd}}')" '["/web"]'
+check "user is 65534:65534" eq "$(inspect '{{.Config.User}}')" "65534:65534"
+check "port 8080/tcp exposed" eq "$(inspect '{{json .Config.ExposedPorts}}')" '{"8080/tcp":{}}'
+check "healthcheck is exec form calling mote healthcheck" \
+  eq "$(inspect '{{json .Config.Healthcheck.Test}}')" '["CMD","/bin/mote","healthcheck"]'
+check "OCI source label" contains "$(inspect '{{json .Config.Labels}}')" '"org.opencontainers.image.source"'
+
+echo "== hardened run"
+port=$(free_port)
+name="mote-test-$$"
+containers+=("$name")
+docker run -d --name "$name" --read-only --cap-drop ALL --security-opt no-new-privileges \
+  -p "127.0.0.1:$port:8080" "$image" >/dev/null
+base="http://127.0.0.1:$port"
+for _ in $(seq 100); do curl -fs -o /dev/null "$base/" && break; sleep 0.1; done
+
+curl -si "$base/" > "$scratch/index"
+check "GET / is 200" contains "$(head -1 "$scratch/index")" " 200"
+check "GET / has the page" contains "$(cat "$scratch/index")" "<h1>mote</h1>"
+etag=$(header etag < "$scratch/index")
+check "GET / has a strong ETag" contains "$etag" '"'
+check "HTML is revalidated (no-cache)" eq "$(header cache-control < "$scratch/index")" "no-cache"
+check "revalidation with the ETag is 304" \
+  eq "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$base/")" "304"
+range=$(curl -si -H 'Range: bytes=0-14' "$base/index.html")
+check "Range is 206" contains "$(head -1 <<<"$range")" " 206"
+check "Range body" contains "$range" "<!doctype html>"
+check "Content-Range" contains "$(header content-range <<<"$range")" "bytes 0-14/"
+check "unsatisfiable range is 416" \
+  eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Range: bytes=999999-' "$base/index.html")" "416"
+check "module served as JavaScript" contains "$(curl -sI "$base/app.js" | header content-type)" "text/javascript"
+check "wasm served as application/wasm" eq "$(curl -sI "$base/add.wasm" | header content-type)" "application/wasm"
+br=$(curl -sI -H 'Accept-Encoding: gzip, br, zstd' "$base/app.js")
+check "brotli preferred when offered" eq "$(header content-encoding <<<"$br")" "br"
+check "Vary: Accept-Encoding" contains "$(header vary <<<"$br" | tr A-Z a-z)" "accept-encoding"
+gz=$(curl -s -H 'Accept-Encoding: gzip' "$base/app.js" | gzip -dc 2>/dev/null)
+check "gzip variant decodes to the module" contains "$gz" "instantiateStreaming"
+check "identity when br is refused" \
+  eq "$(curl -sI -H 'Accept-Encoding: br;q=0' "$base/app.js" | header content-encoding)" ""
+check "404 page" eq "$(curl -s -o /dev/null -w '%{http_code}' "$base/nope")" "404"
+check "traversal refused" \
+  eq "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$base/%2e%2e/etc/passwd")" "400"
+check "nosniff" eq "$(header x-content-type-options < "$scratch/index")" "nosniff"
+
+echo "== process"
+pid=$(docker inspect -f '{{.State.Pid}}' "$name")
+# Real and effective uid of the server process, as the kernel sees it.
+uids=$(awk '/^Uid:/ {print $2, $3}' "/proc/$pid/status" 2>/dev/null \
+  || docker top "$name" -o ruid,euid | awk 'NR==2 {print $1, $2}')
+check "runs as uid 65534 (not root)" eq "$uids" "65534 65534"
+check "no capabilities" eq "$(docker inspect -f '{{json .HostConfig.CapDrop}}' "$name")" '["ALL"]'
+check "read-only root file system" eq "$(docker inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$name")" "true"
+
+echo "== healthcheck (the first probe runs after the 10 s interval)"
+health=starting
+for _ in $(seq 60); do
+  health=$(docker inspect -f '{{.State.Health.Status}}' "$name")
+  [ "$health" = starting ] || break
+  sleep 0.5
+done
+check "docker reports healthy" eq "$health" "healthy"
+
+echo "== contents (docker export)"
+docker export "$name" | tar -t | sed 's#/$##' | sort > "$scratch/files"
+# Docker itself adds these to every container's file system.
+docker_added='^(\.dockerenv|dev(/.*)?|proc|sys|etc/(hostname|hosts|mtab|resolv\.conf))$'
+unexpected=$(grep -Ev "$docker_added" "$scratch/files" | grep -Ev '^(bin|bin/mote|etc|etc/passwd|etc/group|web(/.*)?)$')
+check "only the binary, the site and passwd/group" eq "$unexpected" ""
+check "no shell" eq "$(grep -cE '(^|/)(sh|bash|busybox)$' "$scratch/files")" "0"
+check "no libc" eq "$(grep -cE '(^|/)(lib|lib64|usr)(/|$)' "$scratch/files")" "0"
+check "no package database" eq "$(grep -cE '^(var|lib)/(lib/)?(dpkg|apk|rpm)' "$scratch/files")" "0"
+
+echo "== docker stop, idle"
+start=$(date +%s%N)
+docker stop "$name" >/dev/null
+took_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "exit code 0 on docker stop" eq "$(docker inspect -f '{{.State.ExitCode}}' "$name")" "0"
+check "stopped in under 2 s when idle (${took_ms} ms)" test "$took_ms" -lt 2000
+
+echo "== docker stop, with a large download in flight"
+site="$scratch/site"
+mkdir -p "$site"
+head -c 50000000 /dev/urandom > "$site/large.bin"
+echo ok > "$site/index.html"
+chmod -R a+rX "$site"
+port2=$(free_port)
+name2="mote-test-dl-$$"
+containers+=("$name2")
+docker run -d --name "$name2" --read-only --cap-drop ALL --security-opt no-new-privileges \
+  -v "$site:/web:ro" -p "127.0.0.1:$port2:8080" "$image" >/dev/null
+for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$port2/" && break; sleep 0.1; done
+curl -s --limit-rate 1M -o "$scratch/large.part" "http://127.0.0.1:$port2/large.bin" &
+curl_pid=$!
+sleep 1
+start=$(date +%s%N)
+docker stop "$name2" >/dev/null
+took_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+wait "$curl_pid" 2>/dev/null
+check "exit code 0 with a download in flight" eq "$(docker inspect -f '{{.State.ExitCode}}' "$name2")" "0"
+check "stopped well under the 10 s kill timeout (${took_ms} ms)" test "$took_ms" -lt 8000
+check "the download was in flight when stopped" test "$(stat -c %s "$scratch/large.part")" -gt 0
+
+echo "== size"
+size=$(inspect '{{.Size}}')
+compressed=$(docker save "$image" | gzip -9 | wc -c)
+echo "image size: $size bytes; docker save | gzip -9: $compressed bytes"
+check "image under 2 MB" test "$size" -lt 2000000
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
