@@ -1,0 +1,81 @@
+# All outputs for one system. Each derivation has its own file:
+#   package.nix  the static binary      site.nix   the precompressed demo site
+#   image.nix    the OCI image          checks/    what `nix flake check` runs
+{
+  pkgs,
+  crane,
+  revision,
+}:
+let
+  inherit (pkgs) lib;
+
+  # The musl target of this system: x86_64-unknown-linux-musl, aarch64-unknown-linux-musl.
+  target = pkgs.pkgsStatic.stdenv.hostPlatform.rust.rustcTarget;
+
+  # The toolchain pinned in rust-toolchain.toml (the one rustup uses too), plus the
+  # musl standard library.
+  craneLib = (crane.mkLib pkgs).overrideToolchain (
+    p: (p.rust-bin.fromRustupToolchainFile ../rust-toolchain.toml).override { targets = [ target ]; }
+  );
+  inherit (craneLib.crateNameFromCargoToml { cargoToml = ../Cargo.toml; }) version;
+
+  mote = pkgs.callPackage ./package.nix { inherit craneLib target; };
+  site = pkgs.callPackage ./site.nix { };
+  imageArgs = {
+    inherit
+      mote
+      site
+      version
+      revision
+      ;
+  };
+  image = pkgs.callPackage ./image.nix imageArgs;
+in
+{
+  packages = {
+    inherit mote site image;
+    default = image;
+    # The same image tagged with the version instead of "latest".
+    image-versioned = pkgs.callPackage ./image.nix (imageArgs // { tag = version; });
+    # `nix run .#image-stream | docker load`: no tarball in the store.
+    image-stream = pkgs.callPackage ./image.nix (imageArgs // { stream = true; });
+  };
+
+  checks = import ./checks {
+    inherit
+      pkgs
+      craneLib
+      mote
+      image
+      ;
+  };
+
+  # `nix run`: serve the bundled demo site (extra flags pass through, e.g. --listen).
+  apps.default = {
+    type = "app";
+    program = lib.getExe (
+      pkgs.writeShellApplication {
+        name = "mote-demo";
+        text = ''exec ${lib.getExe mote} "$@" ${site}/web'';
+      }
+    );
+    meta.description = "mote serving the bundled demo site";
+  };
+
+  devShells.default = craneLib.devShell {
+    packages = [
+      pkgs.cargo-nextest
+      pkgs.nixfmt
+      # benchmark anchors and tools (bench/run.sh)
+      pkgs.wrk
+      pkgs.hyperfine
+      pkgs.nginx
+      pkgs.lighttpd
+      pkgs.static-web-server
+      pkgs.brotli
+      pkgs.zstd
+    ];
+  };
+
+  formatter = pkgs.nixfmt;
+}

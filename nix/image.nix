@@ -1,0 +1,69 @@
+# The OCI image: no base image, no shell, no libc. It holds the static binary,
+# the site, and a passwd/group naming 65534 (nobody), the user it runs as. The
+# same layout and config as scripts/pack-image.py and the Dockerfile, so one
+# container test (tests/container/run.sh) proves all of them.
+{
+  lib,
+  dockerTools,
+  mote,
+  site,
+  version,
+  revision,
+  tag ? "latest",
+  # true: streamLayeredImage (a script that writes the tarball to stdout).
+  stream ? false,
+}:
+let
+  second = 1000000000; # Docker config durations are nanoseconds
+  build = if stream then dockerTools.streamLayeredImage else dockerTools.buildLayeredImage;
+in
+build {
+  name = "mote";
+  inherit tag;
+  # Each store path becomes its own layer: a site edit leaves the binary's layer as it was.
+  contents = [ mote ];
+  # /web is one link to the site's store path, so mote's ROOT resolves inside the
+  # store and every file in it is a real file (mote refuses links that leave ROOT).
+  extraCommands = ''
+    mkdir -p etc
+    printf 'root:x:0:0:root:/var/empty:/bin/false\nnobody:x:65534:65534:nobody:/var/empty:/bin/false\n' > etc/passwd
+    printf 'root:x:0:\nnobody:x:65534:\n' > etc/group
+    chmod 0444 etc/passwd etc/group
+    ln -s ${site}/web web
+  '';
+  # No build time in the image: the tarball is bit-for-bit reproducible.
+  created = "1970-01-01T00:00:01Z";
+  config = {
+    Entrypoint = [ "/bin/mote" ];
+    Cmd = [ "/web" ];
+    User = "65534:65534";
+    WorkingDir = "/";
+    ExposedPorts."8080/tcp" = { };
+    # docker stop waits 10 s before SIGKILL: in-flight responses get 5 s to finish.
+    Env = [ "MOTE_GRACE=5s" ];
+    # Exec form: there is no shell to run a string.
+    Healthcheck = {
+      Test = [
+        "CMD"
+        "/bin/mote"
+        "healthcheck"
+      ];
+      Interval = 10 * second;
+      Timeout = 3 * second;
+      StartPeriod = 2 * second;
+      Retries = 3;
+    };
+    Labels = {
+      "org.opencontainers.image.title" = "mote";
+      "org.opencontainers.image.description" = "A static web site served from memory by one static binary";
+      "org.opencontainers.image.source" = "https://github.com/mote-server/mote";
+      "org.opencontainers.image.version" = version;
+      "org.opencontainers.image.revision" = revision;
+      "org.opencontainers.image.licenses" = "MIT OR Apache-2.0";
+    };
+  };
+  meta = {
+    description = "mote and its site as an OCI image with no base";
+    platforms = lib.platforms.linux;
+  };
+}
