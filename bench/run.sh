@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The side-by-side benchmark: mote against nginx, lighttpd, static-web-server,
+# a Go net/http FileServer, busybox httpd (and caddy if installed), in one run.
+#
+#   bench/run.sh           # full run (minutes): bench/results.json, bench/RESULTS.md, docs/*.svg
+#   bench/run.sh --quick   # seconds, to keep the harness working (CI): bench/out/
+#
+# Needs: wrk, python3, cargo (mote's static build), and for the anchors Debian's
+# nginx-light, lighttpd, busybox-static, golang-go. static-web-server is installed
+# with `cargo install` on a full run (into ~/.cache/mote-bench). A missing anchor is
+# left out of the table, and the report says so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=""
+[ "${1:-}" = "--quick" ] && quick="--quick"
+
+command -v wrk >/dev/null || { echo "bench: wrk is missing (Debian: apt-get install wrk)" >&2; exit 1; }
+work="${CARGO_TARGET_DIR:-target}/bench"
+mkdir -p "$work"
+
+mote=$(scripts/build-static.sh)
+args=(--mote "$PWD/$mote")
+case "$mote" in /*) args=(--mote "$mote") ;; esac
+
+if command -v go >/dev/null; then
+  (cd bench/goserver && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod GOCACHE="$PWD/../../$work/gocache" \
+    go build -trimpath -ldflags "-s -w" -o "../../$work/goserver" main.go) && args+=(--go-server "$PWD/$work/goserver")
+else
+  echo "bench: go is missing (Debian: apt-get install golang-go): no Go anchor" >&2
+fi
+
+sws="${HOME}/.cache/mote-bench/sws/bin/static-web-server"
+if [ -z "$quick" ] && [ ! -x "$sws" ] && ! command -v static-web-server >/dev/null; then
+  echo "bench: installing static-web-server with cargo (once, a few minutes)" >&2
+  cargo install static-web-server --locked --root "${HOME}/.cache/mote-bench/sws" >&2 || true
+fi
+[ -x "$sws" ] && args+=(--sws "$sws")
+
+if [ -z "$quick" ] && command -v docker >/dev/null && docker info >/dev/null 2>&1; then
+  scripts/image.sh >/dev/null || echo "bench: could not build the image; its size is left out" >&2
+fi
+
+if [ -n "$quick" ]; then
+  mkdir -p bench/out
+  python3 bench/bench.py "${args[@]}" --quick --out bench/out/quick.json
+  python3 bench/report.py bench/out/quick.json --markdown bench/out/RESULTS.md --svg-dir bench/out
+  echo "bench: quick run written to bench/out/RESULTS.md"
+else
+  python3 bench/bench.py "${args[@]}" --out bench/results.json
+  python3 bench/report.py bench/results.json --markdown bench/RESULTS.md --svg-dir docs
+  echo "bench: bench/RESULTS.md, docs/size.svg, docs/throughput.svg"
+fi
