@@ -412,7 +412,7 @@ fn cache_control_by_kind_and_extra_headers() {
 #[test]
 fn files_above_the_preload_limit_stream_from_disk() {
     let root = TempDir::new("large");
-    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    let big = common::patterned(3_000_000, 251);
     root.write("big.bin", &big);
     root.write("small.txt", "small");
     let server = Server::start(root.path(), &["--preload-limit", "1M"]);

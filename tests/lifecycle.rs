@@ -145,7 +145,7 @@ fn healthcheck_exit_codes() {
 #[test]
 fn sigterm_lets_a_download_in_flight_finish_then_exits_0() {
     let root = TempDir::new("term");
-    let big: Vec<u8> = (0..8_000_000u32).map(|i| (i % 253) as u8).collect();
+    let big = common::patterned(8_000_000, 253);
     root.write("big.bin", &big);
     root.write("small.txt", "small");
     let mut server = Server::start(root.path(), &["--preload-limit", "1M", "--grace", "20s"]);

@@ -256,6 +256,11 @@ impl Response {
     }
 }
 
+/// `len` bytes of a repeating pattern, so a cut or shifted transfer is caught.
+pub fn patterned(len: u32, period: u32) -> Vec<u8> {
+    (0..len).map(|i| (i % period) as u8).collect()
+}
+
 /// Runs mote with `args` to completion (for the usage and error paths).
 pub fn run_mote(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
     let output = Command::new(BIN)
