@@ -48,7 +48,7 @@ def markdown(results):
         f"Machine: {results['machine']['nproc']} CPUs, {results['machine']['cpu']}, Linux {results['machine']['kernel']}.",
         "",
         f"Load: `wrk -t1 -c{results['settings']['connections']} -d{results['settings']['seconds']}s --latency`, keep-alive, "
-        f"{results['settings']['repeats']} run(s) per cell (median; min–max in brackets); server pinned to CPU "
+        f"{results['settings']['repeats']} run(s) per cell (req/s: median, min–max in brackets; p50 and p99: median over the runs); server pinned to CPU "
         f"{results['settings']['server_cpu']}, wrk to CPU {results['settings']['load_cpu']}. Every server runs one worker.",
         "",
         "## Throughput and latency",
@@ -110,7 +110,8 @@ def markdown(results):
         "- busybox httpd has no keep-alive: every request is a new connection and a fork, so wrk's",
         "  keep-alive numbers measure something else for it. Its RSS is the parent's.",
         "- mote holds the whole corpus in memory (`--preload-limit 16M`, as it does for any baked",
-        "  site); nginx and lighttpd use sendfile from the page cache.",
+        "  site), so its RSS here includes the 10 MB file; nginx and lighttpd use sendfile from the",
+        "  page cache, which RSS does not count. The 4 MiB bar is measured with the demo site.",
         "- Start-up is measured from exec to the first 200 of a polling client (0.5 ms polls).",
         "- Sizes are the bytes a FROM-scratch image needs: the binary and the shared libraries `ldd`",
         "  lists; config files and modules loaded at run time are not counted.",

@@ -148,7 +148,10 @@ fn sigterm_lets_a_download_in_flight_finish_then_exits_0() {
     let big = common::patterned(8_000_000, 253);
     root.write("big.bin", &big);
     root.write("small.txt", "small");
-    let mut server = Server::start(root.path(), &["--preload-limit", "1M", "--grace", "20s"]);
+    let mut server = Server::start(
+        root.path(),
+        &["--preload-limit", "1M", "--grace", "20s", "--workers", "1"],
+    );
 
     let mut stream = server.connect();
     stream
@@ -187,7 +190,8 @@ fn sigterm_lets_a_download_in_flight_finish_then_exits_0() {
 #[test]
 fn grace_period_bounds_shutdown_and_sigint_works() {
     let root = TempDir::new("grace");
-    let big = vec![b'x'; 4_000_000];
+    // Larger than every socket buffer between here and the client can absorb.
+    let big = vec![b'x'; 64_000_000];
     root.write("big.bin", &big);
     let mut server = Server::start(root.path(), &["--grace", "1s"]);
     // A client that never reads: its response cannot finish.

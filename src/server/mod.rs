@@ -73,11 +73,16 @@ pub fn run(
         .set_nonblocking(true)
         .map_err(|e| ServeError::Bind(local, e))?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(config.workers)
-        .enable_all()
-        .build()
-        .map_err(ServeError::Runtime)?;
+    // One worker: a current-thread runtime, with no work-stealing machinery between
+    // the socket and the response (measured in bench/: a tighter latency tail).
+    let mut builder = if config.workers == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(config.workers);
+        builder
+    };
+    let runtime = builder.enable_all().build().map_err(ServeError::Runtime)?;
     let limits = Limits {
         header_timeout: config.header_timeout,
         idle_timeout: config.idle_timeout,
