@@ -26,6 +26,8 @@ runCommand "mote-image-smoke"
     config=image/$(jq -r '.[0].Config' image/manifest.json)
     for layer in $(jq -r '.[0].Layers[]' image/manifest.json); do
       tar -xf "image/$layer" -C root
+      # Store paths arrive read-only; the next layer must be able to add beside them.
+      chmod -R u+w root
     done
 
     # A path inside the image -> the same path in the unpacked root, links followed.

@@ -107,7 +107,9 @@ echo "== contents (docker export)"
 docker export "$name" | tar -t | sed 's#/$##' | sort > "$scratch/files"
 # Docker itself adds these to every container's file system.
 docker_added='^(\.dockerenv|dev(/.*)?|proc|sys|etc/(hostname|hosts|mtab|resolv\.conf))$'
-unexpected=$(grep -Ev "$docker_added" "$scratch/files" | grep -Ev '^(bin|bin/mote|etc|etc/passwd|etc/group|web(/.*)?)$')
+# The image's own files; a Nix image holds them as store paths that /bin/mote and /web link to.
+ours='^(bin|bin/mote|etc|etc/passwd|etc/group|web(/.*)?|nix|nix/store|nix/store/[^/]+|nix/store/[^/]+/(bin|bin/mote|web(/.*)?))$'
+unexpected=$(grep -Ev "$docker_added" "$scratch/files" | grep -Ev "$ours")
 check "only the binary, the site and passwd/group" eq "$unexpected" ""
 check "no shell" eq "$(grep -cE '(^|/)(sh|bash|busybox)$' "$scratch/files")" "0"
 check "no libc" eq "$(grep -cE '(^|/)(lib|lib64|usr)(/|$)' "$scratch/files")" "0"
