@@ -432,6 +432,11 @@ fn files_above_the_preload_limit_stream_from_disk() {
         preloaded.get("/big.bin").header("etag"),
         Some(etag.as_str())
     );
+    // From memory it is sent in frames; every byte arrives, in order.
+    let r = preloaded.get("/big.bin");
+    assert_eq!(r.body, big);
+    let r = preloaded.get_with("/big.bin", &["Range: bytes=262000-1048700"]);
+    assert_eq!(r.body, &big[262_000..=1_048_700]);
 }
 
 #[test]

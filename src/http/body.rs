@@ -18,6 +18,12 @@ use crate::server::log::AccessRecord;
 /// Bytes read from disk per frame when streaming.
 const CHUNK: u64 = 128 * 1024;
 
+/// In-memory bodies are sent in frames of at most this size, and the connection
+/// yields to the others between frames: without it, one client reading a large
+/// file as fast as loopback allows holds the worker for the whole file, and the
+/// latency tail of every other connection grows with the file size.
+const FRAME: usize = 256 * 1024;
+
 pub struct Body {
     kind: Kind,
     /// Written to the access log when the body is dropped: after the last byte was
@@ -26,7 +32,11 @@ pub struct Body {
 }
 
 enum Kind {
-    Bytes(Option<Bytes>),
+    /// What is left to send, and whether to yield before the next frame.
+    Memory {
+        rest: Bytes,
+        yield_next: bool,
+    },
     File(FileStream),
 }
 
@@ -37,7 +47,10 @@ impl Body {
 
     pub fn bytes(bytes: Bytes) -> Body {
         Body {
-            kind: Kind::Bytes(Some(bytes).filter(|b| !b.is_empty())),
+            kind: Kind::Memory {
+                rest: bytes,
+                yield_next: false,
+            },
             log: None,
         }
     }
@@ -64,7 +77,7 @@ impl Body {
     /// Bytes this body will send.
     pub fn len(&self) -> u64 {
         match &self.kind {
-            Kind::Bytes(bytes) => bytes.as_ref().map_or(0, |b| b.len() as u64),
+            Kind::Memory { rest, .. } => rest.len() as u64,
             Kind::File(stream) => stream.remaining,
         }
     }
@@ -94,14 +107,29 @@ impl hyper::body::Body for Body {
         cx: &mut Context<'_>,
     ) -> Poll<Option<io::Result<Frame<Bytes>>>> {
         match &mut self.get_mut().kind {
-            Kind::Bytes(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Kind::Memory { rest, yield_next } => {
+                if rest.is_empty() {
+                    return Poll::Ready(None);
+                }
+                if std::mem::take(yield_next) {
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                let frame = if rest.len() > FRAME {
+                    *yield_next = true;
+                    rest.split_to(FRAME)
+                } else {
+                    std::mem::take(rest)
+                };
+                Poll::Ready(Some(Ok(Frame::data(frame))))
+            }
             Kind::File(stream) => stream.poll_chunk(cx).map(|r| r.map(|r| r.map(Frame::data))),
         }
     }
 
     fn is_end_stream(&self) -> bool {
         match &self.kind {
-            Kind::Bytes(bytes) => bytes.is_none(),
+            Kind::Memory { rest, .. } => rest.is_empty(),
             Kind::File(stream) => stream.remaining == 0,
         }
     }
