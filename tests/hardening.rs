@@ -39,6 +39,15 @@ fn jailed_site() -> (TempDir, std::path::PathBuf) {
     (parent, root)
 }
 
+/// Each path is a 404 that does not leak the secret.
+fn assert_not_served(server: &Server, paths: &[&str]) {
+    for path in paths {
+        let r = server.get(path);
+        assert_eq!(r.status, 404, "{path}");
+        assert!(!r.text().contains(SECRET), "{path} leaked the secret");
+    }
+}
+
 fn raw(server: &Server, target: &str) -> Response {
     server.request(&format!(
         "GET {target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
@@ -82,17 +91,18 @@ fn traversal_in_every_spelling_is_refused() {
 fn symlinks_are_confined_to_root() {
     let (_parent, root) = jailed_site();
     let server = Server::start(&root, &[]);
-    for path in [
-        "/escape.txt",
-        "/relative-escape.txt",
-        "/up/secret.txt",
-        "/up/etc/passwd",
-        "/broken",
-    ] {
-        let r = server.get(path);
-        assert_eq!(r.status, 404, "{path}");
-        assert!(!r.text().contains(SECRET));
-    }
+    assert_not_served(
+        &server,
+        &[
+            "/escape.txt",
+            "/relative-escape.txt",
+            "/up/secret.txt",
+            "/up/etc/passwd",
+            "/broken",
+            "/unhidden.txt",
+            "/loop/index.html",
+        ],
+    );
     assert_eq!(server.get("/inside.txt").text(), "page");
     assert_eq!(server.get("/sub-link/page.txt").text(), "page");
     // A link back to ROOT is walked once, not forever; the server started.
@@ -103,17 +113,16 @@ fn symlinks_are_confined_to_root() {
 fn dotfiles_only_when_asked() {
     let (_parent, root) = jailed_site();
     let server = Server::start(&root, &[]);
-    for path in [
-        "/.env",
-        "/.git/config",
-        "/.git/",
-        "/.well-known/security.txt",
-        "/%2eenv",
-    ] {
-        let r = server.get(path);
-        assert_eq!(r.status, 404, "{path}");
-        assert!(!r.text().contains(SECRET));
-    }
+    assert_not_served(
+        &server,
+        &[
+            "/.env",
+            "/.git/config",
+            "/.git/",
+            "/.well-known/security.txt",
+            "/%2eenv",
+        ],
+    );
     let open = Server::start(&root, &["--dotfiles"]);
     assert_eq!(open.get("/.env").status, 200);
     assert_eq!(open.get("/.well-known/security.txt").text(), "contact");
