@@ -185,6 +185,8 @@ fn sigterm_lets_a_download_in_flight_finish_then_exits_0() {
     assert_eq!(server.wait(Duration::from_secs(10)).code(), Some(0));
     let out = server.stdout.lock().unwrap().join("\n");
     assert!(out.contains("SIGTERM received"), "{out}");
+    // The buffered access log is written out before exit, with every byte counted.
+    assert!(out.contains(" GET /big.bin 200 8000000 "), "{out}");
 }
 
 #[test]

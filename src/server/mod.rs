@@ -101,6 +101,8 @@ pub fn run(
     // Connections still open after the grace period are dropped here; a disk read
     // in progress on the blocking pool is not waited for.
     runtime.shutdown_timeout(Duration::from_millis(100));
+    // Lines of responses cut at the end of the grace period, too.
+    log::flush();
     result
 }
 
@@ -113,6 +115,14 @@ async fn serve(
     let (stop_tx, stop_rx) = watch::channel(false);
     // One permit per open connection: the cap, and at shutdown the count to drain.
     let slots = Arc::new(Semaphore::new(limits.max_connections));
+    // The access log is buffered; a line waits at most a second.
+    tokio::spawn(async {
+        let mut every_second = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            every_second.tick().await;
+            log::flush();
+        }
+    });
     let signal = loop {
         let permit = tokio::select! {
             biased;
@@ -145,6 +155,7 @@ async fn serve(
         }
     };
     drop(listener);
+    log::flush();
     let open = limits.max_connections - slots.available_permits();
     println!(
         "mote: {signal} received, finishing {open} open connection(s) (grace {:?})",
@@ -153,6 +164,7 @@ async fn serve(
     let _ = stop_tx.send(true);
     let all_closed = slots.acquire_many(limits.max_connections as u32);
     let drained = tokio::time::timeout(limits.grace, all_closed).await.is_ok();
+    log::flush();
     match drained {
         true => println!("mote: all connections closed, exiting"),
         false => {
