@@ -329,6 +329,21 @@ def machine():
     return {"nproc": os.cpu_count(), "cpu": cpu, "kernel": platform.release()}
 
 
+def summarize(runs):
+    """req/s and latency percentiles as the median over runs, with the spread."""
+    rps = [r["rps"] for r in runs]
+    p99s = [r["p99_ms"] for r in runs if r["p99_ms"] is not None]
+    p50s = [r["p50_ms"] for r in runs if r["p50_ms"] is not None]
+    return {
+        "rps_median": statistics.median(rps), "rps_min": min(rps), "rps_max": max(rps),
+        "p50_ms": statistics.median(p50s) if p50s else None,
+        "p99_ms": statistics.median(p99s) if p99s else None,
+        "p99_ms_runs": p99s,
+        "non_2xx": sum(r["non_2xx"] for r in runs),
+        "socket_errors": "; ".join(r["socket_errors"] for r in runs if r["socket_errors"]),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--mote", required=True)
@@ -352,44 +367,46 @@ def main():
                      "server_cpu": server_cpu, "load_cpu": load_cpu, "startup_runs": startup_runs},
         "servers": {},
     }
+    running = []
     try:
+        # Every server is started first and stays up, idle, while the others are
+        # loaded; runs go in rounds (each load on each server, then the next round),
+        # so a noisy moment on a shared machine falls on all servers, not on one.
         for server in servers(args, workdir):
-            log(f"== {server.name}")
-            entry = {"note": server.note, "size": scratch_bytes(server.binary), "load": {}}
             port = free_port()
             proc = server.start(corpus, port, server_cpu, workdir)
             if not wait_ready(port, proc):
-                log(f"   {server.name} did not start; skipped")
+                log(f"== {server.name} did not start; left out")
                 server.stop()
                 continue
-            time.sleep(0.2)
+            entry = {"note": server.note, "size": scratch_bytes(server.binary), "load": {}}
+            running.append((server, port, proc, entry))
+        time.sleep(0.2)
+        for _, _, proc, entry in running:
             entry["idle_rss_kib"] = rss_kib(proc.pid, "VmRSS")
+        samples = {server.name: {label: [] for label in FILES} for server, _, _, _ in running}
+        for round_number in range(repeats):
+            log(f"== round {round_number + 1} of {repeats}")
             for label, (name, _) in FILES.items():
-                runs = [run_wrk(f"http://127.0.0.1:{port}/{name}", seconds, connections, load_cpu) for _ in range(repeats)]
-                rps = [r["rps"] for r in runs]
-                # Latency percentiles are the median over runs, like req/s: one noisy
-                # run on a shared machine must not decide a bar.
-                p99s = [r["p99_ms"] for r in runs if r["p99_ms"] is not None]
-                p50s = [r["p50_ms"] for r in runs if r["p50_ms"] is not None]
-                entry["load"][label] = {
-                    "rps_median": statistics.median(rps), "rps_min": min(rps), "rps_max": max(rps),
-                    "p50_ms": statistics.median(p50s) if p50s else None,
-                    "p99_ms": statistics.median(p99s) if p99s else None,
-                    "p99_ms_runs": p99s,
-                    "non_2xx": sum(r["non_2xx"] for r in runs),
-                    "socket_errors": "; ".join(r["socket_errors"] for r in runs if r["socket_errors"]),
-                }
-                log(f"   {label}: {statistics.median(rps):.0f} req/s (min {min(rps):.0f}, max {max(rps):.0f}), "
-                    f"p99 {entry['load'][label]['p99_ms']} ms (runs: {p99s})")
+                for server, port, _, _ in running:
+                    run = run_wrk(f"http://127.0.0.1:{port}/{name}", seconds, connections, load_cpu)
+                    samples[server.name][label].append(run)
+                    log(f"   {server.name} {label}: {run['rps']:.0f} req/s, p99 {run['p99_ms']} ms")
+        for server, _, proc, entry in running:
+            for label in FILES:
+                entry["load"][label] = summarize(samples[server.name][label])
             entry["peak_rss_kib"] = rss_kib(proc.pid, "VmHWM")
             server.stop()
+        for server, _, _, entry in running:
             entry["startup_ms"] = startup_ms(server, corpus, workdir, startup_runs)
-            log(f"   idle {entry['idle_rss_kib']} KiB, peak {entry['peak_rss_kib']} KiB, start-up {entry['startup_ms']} ms, "
-                f"size {entry['size']['bytes']} B")
+            log(f"== {server.name}: idle {entry['idle_rss_kib']} KiB, peak {entry['peak_rss_kib']} KiB, "
+                f"start-up {entry['startup_ms']} ms, size {entry['size']['bytes']} B")
             results["servers"][server.name] = entry
         results["mote_image"] = mote_image_sizes()
         results["mote_demo_idle_rss_kib"] = demo_idle_rss(args.mote)
     finally:
+        for server, _, _, _ in running:
+            server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     with open(args.out, "w") as f:
         json.dump(results, f, indent=2)
