@@ -30,6 +30,8 @@ let
       ;
   };
   image = pkgs.callPackage ./image.nix imageArgs;
+  # The stream derivation's output is itself the executable that writes the image.
+  imageStream = pkgs.callPackage ./image.nix (imageArgs // { stream = true; });
 in
 {
   packages = {
@@ -37,8 +39,8 @@ in
     default = image;
     # The same image tagged with the version instead of "latest".
     image-versioned = pkgs.callPackage ./image.nix (imageArgs // { tag = version; });
-    # `nix run .#image-stream | docker load`: no tarball in the store.
-    image-stream = pkgs.callPackage ./image.nix (imageArgs // { stream = true; });
+    # The image as a script that streams it (no tarball in the store).
+    image-stream = imageStream;
   };
 
   checks = import ./checks {
@@ -60,6 +62,13 @@ in
       }
     );
     meta.description = "mote serving the bundled demo site";
+  };
+  # `nix run .#image-stream | docker load`: apps come before packages for `nix run`,
+  # and the stream's output is a single executable file, not a bin/ directory.
+  apps.image-stream = {
+    type = "app";
+    program = "${imageStream}";
+    meta.description = "write the mote image to stdout, for docker load";
   };
 
   devShells.default = craneLib.devShell {
