@@ -21,13 +21,13 @@ use crate::site::{Content, Node, Resource, Site};
 
 /// The request handler: the site plus the response policy from the config.
 pub struct Responder {
-    pub site: Site,
+    site: Site,
     /// Serve /index.html for unknown extension-less paths.
-    pub spa: bool,
-    pub access_log: bool,
+    spa: bool,
+    access_log: bool,
     /// Sent on every response: `X-Content-Type-Options: nosniff` and the
     /// configured extra headers.
-    pub common_headers: Vec<(HeaderName, HeaderValue)>,
+    common_headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 const PLAIN_TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
