@@ -101,13 +101,8 @@ impl Responder {
         headers.insert(CONTENT_TYPE, page.content_type.clone());
         headers.insert(CACHE_CONTROL, NO_CACHE);
         headers.insert(CONTENT_LENGTH, variant.content_length.clone());
-        let body = if head {
-            Body::empty()
-        } else {
-            match content_body(&variant.content, 0, variant.len) {
-                Some(body) => body,
-                None => return plain(StatusCode::INTERNAL_SERVER_ERROR, false),
-            }
+        let Some(body) = content_body(&variant.content, 0, variant.len, head) else {
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, false);
         };
         response(StatusCode::NOT_FOUND, headers, body)
     }
@@ -175,20 +170,19 @@ fn serve(resource: &Resource, request_headers: &HeaderMap, head: bool) -> Respon
             return response(StatusCode::RANGE_NOT_SATISFIABLE, headers, Body::empty());
         }
     };
-    let body = if head {
-        Body::empty()
-    } else {
-        match content_body(&variant.content, start, len) {
-            Some(body) => body,
-            None => return plain(StatusCode::INTERNAL_SERVER_ERROR, false),
-        }
+    let Some(body) = content_body(&variant.content, start, len, head) else {
+        return plain(StatusCode::INTERNAL_SERVER_ERROR, false);
     };
     response(status, headers, body)
 }
 
-/// The body for `len` bytes from `start`: a slice of memory, or the file opened
-/// now. `None` (logged) when a file checked at load can no longer be opened.
-fn content_body(content: &Content, start: u64, len: u64) -> Option<Body> {
+/// The body for `len` bytes from `start`: nothing for HEAD, a slice of memory, or
+/// the file opened now. `None` (logged) when a file checked at load can no longer
+/// be opened.
+fn content_body(content: &Content, start: u64, len: u64, head: bool) -> Option<Body> {
+    if head {
+        return Some(Body::empty());
+    }
     match content {
         Content::Memory(bytes) => {
             let start = start as usize;
