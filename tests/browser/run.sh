@@ -11,15 +11,8 @@ image="${1:?usage: tests/browser/run.sh IMAGE [SCREENSHOT.png]}"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 shot="${2:-$repo/tests/out/browser.png}"
 mkdir -p "$(dirname "$shot")"
-passed=0
-failed=0
-check() {
-  local name="$1"; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok   $name"
-  else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
-contains() { case "$1" in *"$2"*) return 0 ;; esac; echo "     [$2] not found" >&2; return 1; }
-lacks() { case "$1" in *"$2"*) echo "     found [$2]" >&2; return 1 ;; esac; return 0; }
+# shellcheck source=../lib.sh
+. "$repo/tests/lib.sh"
 
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 if [ -z "$browser" ]; then
@@ -27,14 +20,12 @@ if [ -z "$browser" ]; then
   exit 1
 fi
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 name="mote-browser-$$"
 profile=$(mktemp -d)
 trap 'docker rm -f "$name" >/dev/null 2>&1; rm -rf "$profile"' EXIT
-docker run -d --name "$name" --read-only --cap-drop ALL --security-opt no-new-privileges \
-  -p "127.0.0.1:$port:8080" "$image" >/dev/null || exit 1
+run_hardened "$name" "$port" "$image" || exit 1
 url="http://127.0.0.1:$port/"
-for _ in $(seq 100); do curl -fs -o /dev/null "$url" && break; sleep 0.1; done
 
 # Root in CI, so no sandbox; a fresh profile; nothing but the page on the network.
 flags=(--headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run
@@ -56,5 +47,4 @@ check "no refused module script" lacks "$(cat "$profile/console.log")" "Failed t
 timeout 60 "$browser" "${flags[@]}" --screenshot="$shot" "$url" >/dev/null 2>&1
 check "screenshot saved to $shot" test -s "$shot"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -11,8 +11,6 @@
 set -uo pipefail
 image="${1:?usage: tests/container/run.sh IMAGE}"
 here="$(cd "$(dirname "$0")" && pwd)"
-passed=0
-failed=0
 containers=()
 scratch=$(mktemp -d)
 cleanup() {
@@ -21,14 +19,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() { # check NAME COMMAND...
-  local name="$1"; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok   $name"
-  else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
-eq() { [ "$1" = "$2" ] || { echo "     expected [$2], got [$1]" >&2; return 1; }; }
-contains() { case "$1" in *"$2"*) return 0 ;; esac; echo "     [$2] not in [${1:0:300}]" >&2; return 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=../lib.sh
+. "$here/../lib.sh"
 inspect() { docker image inspect -f "$1" "$image"; }
 # header NAME < curl -si output: the value, trimmed
 header() { tr -d '\r' | sed -n "s/^$1: *//Ip" | head -1; }
@@ -52,10 +44,8 @@ echo "== hardened run"
 port=$(free_port)
 name="mote-test-$$"
 containers+=("$name")
-docker run -d --name "$name" --read-only --cap-drop ALL --security-opt no-new-privileges \
-  -p "127.0.0.1:$port:8080" "$image" >/dev/null
+run_hardened "$name" "$port" "$image"
 base="http://127.0.0.1:$port"
-for _ in $(seq 100); do curl -fs -o /dev/null "$base/" && break; sleep 0.1; done
 
 curl -si "$base/" > "$scratch/index"
 check "GET / is 200" contains "$(head -1 "$scratch/index")" " 200"
@@ -131,9 +121,7 @@ chmod -R a+rX "$site"
 port2=$(free_port)
 name2="mote-test-dl-$$"
 containers+=("$name2")
-docker run -d --name "$name2" --read-only --cap-drop ALL --security-opt no-new-privileges \
-  -v "$site:/web:ro" -p "127.0.0.1:$port2:8080" "$image" >/dev/null
-for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$port2/" && break; sleep 0.1; done
+run_hardened "$name2" "$port2" "$image" -v "$site:/web:ro"
 curl -s --limit-rate 1M -o "$scratch/large.part" "http://127.0.0.1:$port2/large.bin" &
 curl_pid=$!
 sleep 1
@@ -151,5 +139,4 @@ compressed=$(docker save "$image" | gzip -9 | wc -c)
 echo "image size: $size bytes; docker save | gzip -9: $compressed bytes"
 check "image under 2 MB" test "$size" -lt 2000000
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary
