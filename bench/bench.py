@@ -175,13 +175,14 @@ mimetype.assign = ( ".html" => "text/html", ".js" => "text/javascript", ".bin" =
 # ---------------------------------------------------------------- measurements
 
 
-def wait_ready(port, proc, timeout=10.0):
+def wait_ready(port, proc, path="/page.html", timeout=10.0):
+    """True once the server answers 200 for path; False if it exits or times out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             return False
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/page.html", timeout=1) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1) as r:
                 if r.status == 200:
                     return True
         except OSError:
@@ -288,13 +289,8 @@ def demo_idle_rss(mote):
     proc = subprocess.Popen([mote, "--listen", f"127.0.0.1:{port}", os.path.join(REPO, "web")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.005)
+        if not wait_ready(port, proc, path="/"):
+            return None
         time.sleep(0.2)
         return rss_kib(proc.pid, "VmRSS")
     finally:
