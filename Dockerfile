@@ -12,11 +12,13 @@
 FROM rust:1.95-slim-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends brotli zstd file git \
- && rm -rf /var/lib/apt/lists/* \
- && rustup target add x86_64-unknown-linux-musl
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN bin=$(scripts/build-static.sh) && scripts/rootfs.sh "$bin" web /rootfs
+# rust-toolchain.toml pins the nightly (with rust-src and the musl target) that
+# scripts/build-static.sh builds with; rustup installs it here.
+RUN rustup toolchain install \
+ && bin=$(scripts/build-static.sh) && scripts/rootfs.sh "$bin" web /rootfs
 
 # The image. Everything below this line is what tests/container exercises.
 FROM scratch

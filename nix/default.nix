@@ -12,14 +12,19 @@ let
   # The musl target of this system: x86_64-unknown-linux-musl, aarch64-unknown-linux-musl.
   target = pkgs.pkgsStatic.stdenv.hostPlatform.rust.rustcTarget;
 
-  # The toolchain pinned in rust-toolchain.toml (the one rustup uses too), plus the
-  # musl standard library.
-  craneLib = (crane.mkLib pkgs).overrideToolchain (
-    p: (p.rust-bin.fromRustupToolchainFile ../rust-toolchain.toml).override { targets = [ target ]; }
-  );
+  # The toolchain pinned in rust-toolchain.toml (the one rustup uses too: a dated
+  # nightly with rust-src, rustfmt and clippy), with this system's musl target.
+  toolchain = p: (p.rust-bin.fromRustupToolchainFile ../rust-toolchain.toml).override { targets = [ target ]; };
+  # The shipped binary: crane on pkgsStatic (see package.nix).
+  craneStatic = (crane.mkLib pkgs.pkgsStatic).overrideToolchain toolchain;
+  # Lints and tests: the same toolchain, native.
+  craneLib = (crane.mkLib pkgs).overrideToolchain toolchain;
   inherit (craneLib.crateNameFromCargoToml { cargoToml = ../Cargo.toml; }) version;
 
-  mote = pkgs.callPackage ./package.nix { inherit craneLib target; };
+  mote = import ./package.nix {
+    craneLib = craneStatic;
+    inherit target;
+  };
   site = pkgs.callPackage ./site.nix { };
   imageArgs = {
     inherit

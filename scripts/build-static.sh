@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds the fully static release binary: x86_64-unknown-linux-musl, static C
-# runtime, build paths remapped so the bytes do not depend on where the checkout is.
-# Prints the binary's path on stdout (everything else goes to stderr).
+# runtime, the standard library rebuilt for size (static-release.toml, the same
+# file the Nix package uses), build paths remapped so the bytes do not depend on
+# where the checkout is. Prints the binary's path on stdout (everything else goes
+# to stderr). The toolchain is the nightly pinned in rust-toolchain.toml, with
+# rust-src; rustup installs it on first use.
 #
 #   scripts/build-static.sh            # -> target/x86_64-unknown-linux-musl/release/mote
 #   CARGO_TARGET_DIR=/tmp/t scripts/build-static.sh
@@ -28,9 +31,10 @@ remap="--remap-path-prefix=$PWD=/build/mote --remap-path-prefix=${CARGO_HOME:-$H
 if [ -n "${RUSTUP_HOME:-}" ] || [ -d "$HOME/.rustup" ]; then
   remap="$remap --remap-path-prefix=${RUSTUP_HOME:-$HOME/.rustup}=/rustup"
 fi
-export CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS="-C target-feature=+crt-static $remap"
+# Joined with static-release.toml's [target.'cfg(target_env = "musl")'] rustflags.
+export CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS="$remap"
 
-cargo build --locked --release --target "$target" >&2
+cargo build --locked --release --config static-release.toml --target "$target" >&2
 bin="${CARGO_TARGET_DIR:-target}/$target/release/mote"
 if command -v file >/dev/null 2>&1 && ! file "$bin" | grep -q 'static'; then
   echo "build-static: $bin is not statically linked: $(file -b "$bin")" >&2

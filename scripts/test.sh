@@ -3,7 +3,8 @@
 #
 #   scripts/test.sh
 #
-# Steps: rustfmt, clippy, the Rust tests (unit + integration over real TCP), the
+# Steps: rustfmt, clippy, rustdoc, the Rust tests (unit, in-process service, the
+# example app and integration over real TCP, README/toolchain agreement), the
 # offline Nix evaluation (../shared/nix-eval/check.sh), the no-Nix image and its
 # container proof, the Dockerfile's final stage, reproducibility, the browser
 # test, the deployment manifests, and the benchmark harness in quick mode.
@@ -42,6 +43,7 @@ needs() {
 
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy -D warnings" cargo clippy --locked --all-targets -- -D warnings
+step "cargo doc (no warnings)" env RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps
 step "cargo test" cargo test --locked
 
 if needs nix --version && [ -x ../shared/nix-eval/check.sh ]; then

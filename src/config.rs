@@ -1,81 +1,217 @@
-//! Command line and `MOTE_*` environment -> a validated [`Config`].
+//! Command line and `MOTE_*` environment -> a validated [`Config`], from one table.
 //!
-//! Every option can come from a flag or from its environment variable (the flag's
-//! name in upper case with `-` as `_`, prefixed `MOTE_`); a flag wins. Values are
-//! validated once here, so the rest of the program never sees a malformed one, and
-//! every message names where the bad value came from.
+//! [`OPTIONS`] is the only list of options: parsing, the environment names, the
+//! defaults and `--help` are all read from it, and a test checks that README's
+//! table lists exactly these flags, variables and defaults. Every option can come
+//! from a flag or from its variable (`MOTE_` + the flag in upper case, `-` as `_`);
+//! a flag wins. Values are validated once here, so the rest of the program never
+//! sees a malformed one, and every message names where the bad value came from.
+//! The result is split into each consumer's own slice: [`SiteOptions`] for the
+//! loader, [`ResponseOptions`] for the HTTP layer, [`ServerOptions`] for the server.
 
 use std::ffi::OsString;
 use std::fmt;
+use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use http::header::{HeaderName, HeaderValue};
 
-/// The default port, for `--listen` and for `mote healthcheck`.
-pub const DEFAULT_PORT: u16 = 8080;
+use crate::respond::ResponseOptions;
+use crate::server::ServerOptions;
+use crate::site::{CachePolicy, SiteOptions};
 
-pub const HELP: &str = "\
-mote: serve a baked, immutable web root from memory
+/// One option: its flags, its value, its default and its help line.
+#[derive(Debug)]
+pub struct Opt {
+    /// The long flag without `--`; also names the variable (`MOTE_` + upper case).
+    pub long: &'static str,
+    /// The short flag, if any.
+    pub short: Option<char>,
+    /// The value's placeholder in `--help` (`ADDR:PORT`); `None` for a switch.
+    pub value: Option<&'static str>,
+    /// The default as a user would write it; `None` when the option is off or
+    /// unset by default (the help says what that means).
+    pub default: Option<&'static str>,
+    /// What it does, for `--help` (one line or two).
+    pub help: &'static str,
+}
 
-USAGE:
-    mote [OPTIONS] [ROOT]
-    mote healthcheck [URL]
+impl Opt {
+    /// `listen` -> `MOTE_LISTEN`.
+    pub fn env(&self) -> String {
+        format!("MOTE_{}", self.long.to_ascii_uppercase().replace('-', "_"))
+    }
+}
 
-ROOT defaults to $MOTE_ROOT, else /web if it exists, else the current directory.
-Every option can also be set with its environment variable; a flag wins.
+/// Every option mote has, in `--help` order.
+pub const OPTIONS: &[Opt] = &[
+    Opt {
+        long: "listen",
+        short: Some('l'),
+        value: Some("ADDR:PORT"),
+        default: Some("0.0.0.0:8080"),
+        help: "Address to listen on; a bare PORT means 0.0.0.0:PORT, [::]:PORT is IPv6",
+    },
+    Opt {
+        long: "spa",
+        short: None,
+        value: None,
+        default: None,
+        help: "Serve /index.html for unknown paths that do not look like files\n\
+               (no '.' in the last segment)",
+    },
+    Opt {
+        long: "dotfiles",
+        short: None,
+        value: None,
+        default: None,
+        help: "Serve files and directories whose names start with '.'",
+    },
+    Opt {
+        long: "no-access-log",
+        short: None,
+        value: None,
+        default: None,
+        help: "Do not log a line per request to stdout",
+    },
+    Opt {
+        long: "header",
+        short: Some('H'),
+        value: Some("'NAME: VALUE'"),
+        default: None,
+        help: "Add a header to every response; repeatable (in the variable: one per line)",
+    },
+    Opt {
+        long: "cache-html",
+        short: None,
+        value: Some("VALUE"),
+        default: Some("no-cache"),
+        help: "Cache-Control for HTML",
+    },
+    Opt {
+        long: "cache-hashed",
+        short: None,
+        value: Some("VALUE"),
+        default: Some("public, max-age=31536000, immutable"),
+        help: "Cache-Control for names carrying a content hash, like app.3f9a1c2e.js",
+    },
+    Opt {
+        long: "cache-other",
+        short: None,
+        value: Some("VALUE"),
+        default: Some("public, max-age=3600"),
+        help: "Cache-Control for everything else",
+    },
+    Opt {
+        long: "preload-limit",
+        short: None,
+        value: Some("SIZE"),
+        default: Some("4MiB"),
+        help: "Hold files up to SIZE in memory; larger ones are read from disk",
+    },
+    Opt {
+        long: "max-connections",
+        short: None,
+        value: Some("N"),
+        default: Some("4096"),
+        help: "Connections served at once; more wait in the backlog",
+    },
+    Opt {
+        long: "max-header-size",
+        short: None,
+        value: Some("SIZE"),
+        default: Some("16KiB"),
+        help: "Largest request head accepted (at least 8KiB), else 431",
+    },
+    Opt {
+        long: "header-timeout",
+        short: None,
+        value: Some("DUR"),
+        default: Some("10s"),
+        help: "Time a client has to send a request head",
+    },
+    Opt {
+        long: "idle-timeout",
+        short: None,
+        value: Some("DUR"),
+        default: Some("60s"),
+        help: "Time a kept-alive connection may sit idle between requests",
+    },
+    Opt {
+        long: "grace",
+        short: None,
+        value: Some("DUR"),
+        default: Some("10s"),
+        help: "On SIGTERM/SIGINT, time in-flight responses get to finish",
+    },
+    Opt {
+        long: "workers",
+        short: None,
+        value: Some("N"),
+        default: None,
+        help: "Worker threads (unset: one per CPU)",
+    },
+];
 
-OPTIONS:
-    -l, --listen ADDR:PORT      Address to listen on [env MOTE_LISTEN, default 0.0.0.0:8080]
-                                (a bare PORT means 0.0.0.0:PORT; [::]:8080 for IPv6)
-        --spa                   Serve /index.html for unknown paths that do not look like
-                                files (no '.' in the last segment) [env MOTE_SPA]
-        --dotfiles              Serve files and directories whose names start with '.'
-                                [env MOTE_DOTFILES]
-        --no-access-log         Do not log a line per request to stdout [env MOTE_NO_ACCESS_LOG]
-    -H, --header 'NAME: VALUE'  Add a header to every response; repeatable
-                                [env MOTE_HEADER, one header per line]
-        --cache-html VALUE      Cache-Control for HTML [env MOTE_CACHE_HTML, default no-cache]
-        --cache-hashed VALUE    Cache-Control for names carrying a content hash, like
-                                app.3f9a1c2e.js [env MOTE_CACHE_HASHED,
-                                default public, max-age=31536000, immutable]
-        --cache-other VALUE     Cache-Control for everything else
-                                [env MOTE_CACHE_OTHER, default public, max-age=3600]
-        --preload-limit SIZE    Hold files up to SIZE in memory; larger ones are streamed
-                                from disk [env MOTE_PRELOAD_LIMIT, default 4MiB]
-        --max-connections N     Connections served at once; more wait in the backlog
-                                [env MOTE_MAX_CONNECTIONS, default 4096]
-        --max-header-size SIZE  Largest request head accepted, else 431
-                                [env MOTE_MAX_HEADER_SIZE, default 16KiB, min 8KiB]
-        --header-timeout DUR    Time a client has to send a request head
-                                [env MOTE_HEADER_TIMEOUT, default 10s]
-        --idle-timeout DUR      Time a kept-alive connection may sit idle between requests
-                                [env MOTE_IDLE_TIMEOUT, default 60s]
-        --grace DUR             On SIGTERM/SIGINT, time in-flight responses get to finish
-                                [env MOTE_GRACE, default 10s]
-        --workers N             Worker threads [env MOTE_WORKERS, default: one per CPU]
-    -h, --help                  Print this help
-    -V, --version               Print the version
-
-SIZE is bytes, or a number with K, M or G (KiB, MiB, GiB), e.g. 512K, 4MiB.
-DUR is seconds, or a number with ms, s or m, e.g. 500ms, 10s, 2m.
-Booleans in the environment: 1/true/yes/on or 0/false/no/off.
-
-HEALTHCHECK:
-    mote healthcheck [URL]      GET URL (default http://127.0.0.1:<port of MOTE_LISTEN>/);
-                                exit 0 on a 2xx/3xx answer within 2s, else print why, exit 1.
-
-EXIT CODES:
-    0 clean shutdown, 1 runtime error (missing root, address in use), 2 usage error.
-";
+/// `--help`, generated from [`OPTIONS`].
+pub fn help() -> String {
+    let mut out = String::from(
+        "mote: serve a baked, immutable web root from memory\n\
+         \n\
+         USAGE:\n    mote [OPTIONS] [ROOT]\n    mote healthcheck [URL]\n\
+         \n\
+         ROOT defaults to $MOTE_ROOT, else /web if it exists, else the current directory.\n\
+         Every option can also be set with its environment variable; a flag wins.\n\
+         \n\
+         OPTIONS:\n",
+    );
+    for opt in OPTIONS {
+        let short = opt
+            .short
+            .map_or(String::from("    "), |c| format!("-{c}, "));
+        let value = opt.value.map_or(String::new(), |v| format!(" {v}"));
+        let _ = writeln!(out, "    {short}--{}{value}", opt.long);
+        for line in opt.help.lines() {
+            let _ = writeln!(out, "            {}", line.trim());
+        }
+        let _ = match opt.default {
+            Some(default) => writeln!(out, "            [env: {}] [default: {default}]", opt.env()),
+            None => writeln!(out, "            [env: {}]", opt.env()),
+        };
+    }
+    out.push_str(
+        "    -h, --help\n            Print this help\n\
+         \x20   -V, --version\n            Print the version\n\
+         \n\
+         SIZE is bytes, or a number with K, M or G (KiB, MiB, GiB), e.g. 512K, 4MiB.\n\
+         DUR is seconds, or a number with ms, s or m, e.g. 500ms, 10s, 2m.\n\
+         Switches in the environment: 1/true/yes/on or 0/false/no/off.\n\
+         \n\
+         HEALTHCHECK:\n    mote healthcheck [URL]\n\
+         \x20           GET URL (default http://127.0.0.1:<port of MOTE_LISTEN>/); exit 0 on a\n\
+         \x20           2xx/3xx answer within 2s, else print why on stderr and exit 1.\n\
+         \n\
+         EXIT CODES:\n    0 clean shutdown, 1 runtime error (missing root, address in use),\n    \
+         2 usage error (the message and a hint to try --help, on stderr).\n",
+    );
+    out
+}
 
 /// What the command line asks for.
 #[derive(Debug)]
 pub enum Command {
+    /// Serve a site.
     Serve(Box<Config>),
-    Healthcheck { url: Option<String> },
+    /// Probe a running server (`mote healthcheck [URL]`).
+    Healthcheck {
+        /// The URL to GET; `None`: derived from `MOTE_LISTEN`.
+        url: Option<String>,
+    },
+    /// Print `--help`.
     Help,
+    /// Print the version.
     Version,
 }
 
@@ -89,37 +225,30 @@ impl fmt::Display for UsageError {
     }
 }
 
-/// Cache-Control values by kind of file.
-#[derive(Debug, Clone)]
-pub struct CachePolicy {
-    pub html: HeaderValue,
-    pub hashed: HeaderValue,
-    pub other: HeaderValue,
-}
-
-/// Everything the server needs, validated.
+/// Everything `mote` needs, validated, in one slice per consumer.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The web root.
     pub root: PathBuf,
-    pub listen: SocketAddr,
-    pub spa: bool,
-    pub dotfiles: bool,
-    pub access_log: bool,
-    pub headers: Vec<(HeaderName, HeaderValue)>,
-    pub cache: CachePolicy,
-    pub preload_limit: u64,
-    pub max_connections: usize,
-    pub max_header_size: usize,
-    pub header_timeout: Duration,
-    pub idle_timeout: Duration,
-    pub grace: Duration,
-    pub workers: usize,
+    /// For [`crate::site::Site::load`].
+    pub site: SiteOptions,
+    /// For [`crate::respond::SiteService`].
+    pub response: ResponseOptions,
+    /// For [`crate::server::run`].
+    pub server: ServerOptions,
 }
 
 /// One option's raw value and where it came from, for error messages.
 struct Raw {
     value: String,
     source: String,
+}
+
+/// The listen address mote uses when none is given (also what `mote healthcheck`
+/// probes by default).
+pub fn default_listen() -> SocketAddr {
+    let default = OPTIONS[0].default.expect("--listen has a default");
+    parse_listen(default).expect("the default listen address parses")
 }
 
 /// Parses `args` (without the program name), reading `MOTE_*` through `env`.
@@ -131,16 +260,14 @@ where
     use lexopt::prelude::*;
 
     let mut parser = lexopt::Parser::from_args(args);
-    let mut flags: Vec<(&'static str, Raw)> = Vec::new();
-    let mut headers: Vec<Raw> = Vec::new();
+    let mut flags: Vec<(&'static Opt, Raw)> = Vec::new();
     let mut root: Option<String> = None;
-    let mut first_positional = true;
 
     while let Some(arg) = parser.next().map_err(usage)? {
-        let name: &'static str = match arg {
+        let opt = match arg {
             Short('h') | Long("help") => return Ok(Command::Help),
             Short('V') | Long("version") => return Ok(Command::Version),
-            Value(value) if first_positional && value == "healthcheck" => {
+            Value(value) if root.is_none() && flags.is_empty() && value == "healthcheck" => {
                 return parse_healthcheck(parser);
             }
             Value(value) => {
@@ -151,51 +278,46 @@ where
                     )));
                 }
                 root = Some(os_string(value, "ROOT")?);
-                first_positional = false;
                 continue;
             }
-            Long("spa") | Long("dotfiles") | Long("no-access-log") => {
-                let name = match arg {
-                    Long("spa") => "spa",
-                    Long("dotfiles") => "dotfiles",
-                    _ => "no-access-log",
-                };
-                flags.push((name, flag_raw(name, "true".into())));
-                continue;
-            }
-            Short('H') | Long("header") => {
-                let value = os_string(parser.value().map_err(usage)?, "--header")?;
-                headers.push(flag_raw("header", value));
-                continue;
-            }
-            Short('l') | Long("listen") => "listen",
-            Long("cache-html") => "cache-html",
-            Long("cache-hashed") => "cache-hashed",
-            Long("cache-other") => "cache-other",
-            Long("preload-limit") => "preload-limit",
-            Long("max-connections") => "max-connections",
-            Long("max-header-size") => "max-header-size",
-            Long("header-timeout") => "header-timeout",
-            Long("idle-timeout") => "idle-timeout",
-            Long("grace") => "grace",
-            Long("workers") => "workers",
-            _ => return Err(usage(arg.unexpected())),
+            Long(name) => OPTIONS.iter().find(|opt| opt.long == name),
+            Short(c) => OPTIONS.iter().find(|opt| opt.short == Some(c)),
         };
-        let value = os_string(parser.value().map_err(usage)?, &format!("--{name}"))?;
-        flags.push((name, flag_raw(name, value)));
+        let Some(opt) = opt else {
+            return Err(usage(arg.unexpected()));
+        };
+        let value = match opt.value {
+            None => "true".to_string(),
+            Some(_) => os_string(parser.value().map_err(usage)?, &format!("--{}", opt.long))?,
+        };
+        let source = format!("--{}", opt.long);
+        flags.push((opt, Raw { value, source }));
     }
 
-    // A flag wins over the environment; the last of repeated flags wins.
-    let get = |name: &str| -> Option<Raw> {
-        if let Some((_, raw)) = flags.iter().rev().find(|(n, _)| *n == name) {
+    // A flag wins over the environment, which wins over the default; the last of
+    // repeated flags wins.
+    let get = |long: &str| -> Option<Raw> {
+        let opt = OPTIONS
+            .iter()
+            .find(|opt| opt.long == long)
+            .expect("in OPTIONS");
+        if let Some((_, raw)) = flags.iter().rev().find(|(o, _)| o.long == long) {
             return Some(Raw {
                 value: raw.value.clone(),
                 source: raw.source.clone(),
             });
         }
-        let var = env_name(name);
-        env(&var).map(|value| Raw { value, source: var })
+        let var = opt.env();
+        if let Some(value) = env(&var) {
+            return Some(Raw { value, source: var });
+        }
+        opt.default.map(|value| Raw {
+            value: value.to_string(),
+            source: format!("the default of --{long}"),
+        })
     };
+    let switch = |long: &str| opt(get(long), parse_bool).map(|on| on.unwrap_or(false));
+    let required = |long: &str| get(long).expect("an option with a default");
 
     let root = match root.or_else(|| env("MOTE_ROOT")) {
         Some(root) if !root.is_empty() => PathBuf::from(root),
@@ -203,6 +325,15 @@ where
         _ => PathBuf::from("."),
     };
 
+    // Repeated -H flags add up; without any, the variable's lines do.
+    let mut headers: Vec<Raw> = flags
+        .iter()
+        .filter(|(opt, _)| opt.long == "header")
+        .map(|(_, raw)| Raw {
+            value: raw.value.clone(),
+            source: raw.source.clone(),
+        })
+        .collect();
     if headers.is_empty() {
         if let Some(value) = env("MOTE_HEADER") {
             headers = value
@@ -216,15 +347,12 @@ where
         }
     }
 
-    let cache_value = |name: &str, default: &'static str| -> Result<HeaderValue, UsageError> {
-        match get(name) {
-            None => Ok(HeaderValue::from_static(default)),
-            Some(raw) => HeaderValue::from_str(raw.value.trim())
-                .map_err(|_| raw.invalid("not a valid header value")),
-        }
+    let header_value = |long: &str| -> Result<HeaderValue, UsageError> {
+        let raw = required(long);
+        HeaderValue::from_str(raw.value.trim()).map_err(|_| raw.invalid("not a valid header value"))
     };
 
-    let max_header_size = opt(get("max-header-size"), parse_size)?.unwrap_or(16 * 1024);
+    let max_header_size = value(required("max-header-size"), parse_size)?;
     if max_header_size < 8192 {
         return Err(UsageError(
             "--max-header-size must be at least 8KiB (8192 bytes)".into(),
@@ -233,31 +361,33 @@ where
 
     Ok(Command::Serve(Box::new(Config {
         root,
-        listen: opt(get("listen"), parse_listen)?.unwrap_or(SocketAddr::new(
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            DEFAULT_PORT,
-        )),
-        spa: opt(get("spa"), parse_bool)?.unwrap_or(false),
-        dotfiles: opt(get("dotfiles"), parse_bool)?.unwrap_or(false),
-        access_log: !opt(get("no-access-log"), parse_bool)?.unwrap_or(false),
-        headers: headers
-            .iter()
-            .map(|raw| parse_header(&raw.value).map_err(|why| raw.invalid(why)))
-            .collect::<Result<_, _>>()?,
-        cache: CachePolicy {
-            html: cache_value("cache-html", "no-cache")?,
-            hashed: cache_value("cache-hashed", "public, max-age=31536000, immutable")?,
-            other: cache_value("cache-other", "public, max-age=3600")?,
+        site: SiteOptions {
+            preload_limit: value(required("preload-limit"), parse_size)?,
+            dotfiles: switch("dotfiles")?,
+            cache: CachePolicy {
+                html: header_value("cache-html")?,
+                hashed: header_value("cache-hashed")?,
+                other: header_value("cache-other")?,
+            },
         },
-        preload_limit: opt(get("preload-limit"), parse_size)?.unwrap_or(4 << 20),
-        max_connections: opt(get("max-connections"), parse_count)?.unwrap_or(4096),
-        max_header_size: max_header_size as usize,
-        header_timeout: opt(get("header-timeout"), parse_duration)?
-            .unwrap_or(Duration::from_secs(10)),
-        idle_timeout: opt(get("idle-timeout"), parse_duration)?.unwrap_or(Duration::from_secs(60)),
-        grace: opt(get("grace"), parse_duration_or_zero)?.unwrap_or(Duration::from_secs(10)),
-        workers: opt(get("workers"), parse_count)?
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        response: ResponseOptions {
+            spa: switch("spa")?,
+            headers: headers
+                .iter()
+                .map(|raw| parse_header(&raw.value).map_err(|why| raw.invalid(why)))
+                .collect::<Result<_, _>>()?,
+        },
+        server: ServerOptions {
+            listen: value(required("listen"), parse_listen)?,
+            max_connections: value(required("max-connections"), parse_count)?,
+            max_header_size: max_header_size as usize,
+            header_timeout: value(required("header-timeout"), parse_duration)?,
+            idle_timeout: value(required("idle-timeout"), parse_duration)?,
+            grace: value(required("grace"), parse_duration_or_zero)?,
+            workers: opt(get("workers"), parse_count)?
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            access_log: !switch("no-access-log")?,
+        },
     })))
 }
 
@@ -272,18 +402,6 @@ fn parse_healthcheck(mut parser: lexopt::Parser) -> Result<Command, UsageError> 
         }
     }
     Ok(Command::Healthcheck { url })
-}
-
-/// `listen` -> `MOTE_LISTEN`.
-fn env_name(flag: &str) -> String {
-    format!("MOTE_{}", flag.to_ascii_uppercase().replace('-', "_"))
-}
-
-fn flag_raw(name: &str, value: String) -> Raw {
-    Raw {
-        value,
-        source: format!("--{name}"),
-    }
 }
 
 impl Raw {
@@ -309,8 +427,11 @@ fn os_string(value: OsString, what: &str) -> Result<String, UsageError> {
 }
 
 fn opt<T>(raw: Option<Raw>, parse: fn(&str) -> Result<T, String>) -> Result<Option<T>, UsageError> {
-    raw.map(|raw| parse(raw.value.trim()).map_err(|why| raw.invalid(why)))
-        .transpose()
+    raw.map(|raw| value(raw, parse)).transpose()
+}
+
+fn value<T>(raw: Raw, parse: fn(&str) -> Result<T, String>) -> Result<T, UsageError> {
+    parse(raw.value.trim()).map_err(|why| raw.invalid(why))
 }
 
 /// `ADDR:PORT`, `[V6]:PORT` or a bare `PORT` (all IPv4 interfaces).
@@ -421,11 +542,11 @@ mod tests {
     fn defaults() {
         let c = config(&["site"], &[]);
         assert_eq!(c.root, PathBuf::from("site"));
-        assert_eq!(c.listen, "0.0.0.0:8080".parse().unwrap());
-        assert!(c.access_log && !c.spa && !c.dotfiles);
-        assert_eq!(c.preload_limit, 4 << 20);
-        assert_eq!(c.grace, Duration::from_secs(10));
-        assert_eq!(c.cache.html, "no-cache");
+        assert_eq!(c.server.listen, "0.0.0.0:8080".parse().unwrap());
+        assert!(c.server.access_log && !c.response.spa && !c.site.dotfiles);
+        assert_eq!(c.site.preload_limit, 4 << 20);
+        assert_eq!(c.server.grace, Duration::from_secs(10));
+        assert_eq!(c.site.cache.html, "no-cache");
     }
 
     #[test]
@@ -434,10 +555,10 @@ mod tests {
             &["--listen", "127.0.0.1:9000", "r"],
             &[("MOTE_LISTEN", "[::]:1"), ("MOTE_GRACE", "2s")],
         );
-        assert_eq!(c.listen, "127.0.0.1:9000".parse().unwrap());
-        assert_eq!(c.grace, Duration::from_secs(2));
+        assert_eq!(c.server.listen, "127.0.0.1:9000".parse().unwrap());
+        assert_eq!(c.server.grace, Duration::from_secs(2));
         let c = config(&[], &[("MOTE_LISTEN", "[::]:8081"), ("MOTE_ROOT", "/srv")]);
-        assert_eq!(c.listen, "[::]:8081".parse().unwrap());
+        assert_eq!(c.server.listen, "[::]:8081".parse().unwrap());
         assert_eq!(c.root, PathBuf::from("/srv"));
     }
 
@@ -452,11 +573,42 @@ mod tests {
             ],
             &[("MOTE_NO_ACCESS_LOG", "yes"), ("MOTE_DOTFILES", "0")],
         );
-        assert!(c.spa && !c.access_log && !c.dotfiles);
-        assert_eq!(c.headers.len(), 1);
-        assert_eq!(c.headers[0].0, "content-security-policy");
+        assert!(c.response.spa && !c.server.access_log && !c.site.dotfiles);
+        assert_eq!(c.response.headers.len(), 1);
+        assert_eq!(c.response.headers[0].0, "content-security-policy");
         let c = config(&["x"], &[("MOTE_HEADER", "A: 1\nB: 2\n")]);
-        assert_eq!(c.headers.len(), 2);
+        assert_eq!(c.response.headers.len(), 2);
+    }
+
+    #[test]
+    fn defaults_come_from_the_table_and_match_the_library() {
+        let c = config(&["x"], &[]);
+        let library = SiteOptions::default();
+        assert_eq!(c.site.preload_limit, library.preload_limit);
+        assert_eq!(c.site.cache.hashed, library.cache.hashed);
+        assert_eq!(c.site.cache.other, library.cache.other);
+        assert_eq!(c.server.listen, default_listen());
+        assert_eq!(c.server.max_connections, 4096);
+        assert_eq!(c.server.max_header_size, 16 * 1024);
+        assert_eq!(c.server.idle_timeout, Duration::from_secs(60));
+        // Every default in the table parses (a typo there would only show at run time).
+        for opt in OPTIONS {
+            if let Some(default) = opt.default {
+                assert!(!default.is_empty(), "--{}", opt.long);
+            }
+        }
+    }
+
+    #[test]
+    fn help_lists_every_option_with_its_variable() {
+        let help = help();
+        for opt in OPTIONS {
+            assert!(help.contains(&format!("--{}", opt.long)), "--{}", opt.long);
+            assert!(help.contains(&opt.env()), "{}", opt.env());
+            if let Some(default) = opt.default {
+                assert!(help.contains(&format!("[default: {default}]")), "{default}");
+            }
+        }
     }
 
     #[test]

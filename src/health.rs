@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use crate::config::{parse_listen, DEFAULT_PORT};
+use crate::config::{default_listen, parse_listen};
 
 const DEADLINE: Duration = Duration::from_secs(2);
 
@@ -25,14 +25,11 @@ pub fn run(url: Option<String>) -> u8 {
 }
 
 /// `http://<host>:<port>/`, from the address mote listens on: an unspecified
-/// address (0.0.0.0, [::]) is probed over loopback of the same family.
+/// address (`0.0.0.0`, `[::]`) is probed over loopback of the same family.
 pub fn default_url(listen: Option<&str>) -> String {
     let listen = listen
         .and_then(|l| parse_listen(l.trim()).ok())
-        .unwrap_or(SocketAddr::new(
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            DEFAULT_PORT,
-        ));
+        .unwrap_or_else(default_listen);
     let ip = match listen.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),

@@ -1,65 +1,60 @@
-//! mote: a static file server for a web root baked into a container image.
-//!
-//! The site is immutable while the process runs, so it is loaded once (see
-//! [`site`]) and every response is built from precomputed values (see [`http`]).
-//! This file only parses the command line and maps failures to exit codes:
-//! 0 clean shutdown, 1 runtime error, 2 usage error.
+//! The `mote` binary: the command line -> an axum application serving one baked
+//! site -> exit codes (0 clean shutdown, 1 runtime error, 2 usage error).
 
-mod config;
-mod health;
-mod http;
-mod mime;
-mod server;
-mod site;
-
+use std::io::Write as _;
 use std::process::ExitCode;
 
-use config::{Command, Config};
-use http::respond::Responder;
-use site::{LoadOptions, Site};
+use axum::Router;
+use mote::config::{self, Command, Config};
+use mote::{server, Site, SiteService};
 
 fn main() -> ExitCode {
     let command = config::parse(std::env::args_os().skip(1), |name| std::env::var(name).ok());
     match command {
         Err(e) => {
-            eprintln!("mote: {e}\nTry 'mote --help'.");
+            say_err(&format!("mote: {e}\nTry 'mote --help'."));
             ExitCode::from(2)
         }
         Ok(Command::Help) => {
-            print!("{}", config::HELP);
+            say(&config::help());
             ExitCode::SUCCESS
         }
         Ok(Command::Version) => {
-            println!("mote {}", env!("CARGO_PKG_VERSION"));
+            say(&format!("mote {}\n", env!("CARGO_PKG_VERSION")));
             ExitCode::SUCCESS
         }
-        Ok(Command::Healthcheck { url }) => ExitCode::from(health::run(url)),
-        Ok(Command::Serve(config)) => match serve(&config) {
+        Ok(Command::Healthcheck { url }) => ExitCode::from(mote::health::run(url)),
+        Ok(Command::Serve(config)) => match serve(*config) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("mote: {e}");
+                say_err(&format!("mote: {e}"));
                 ExitCode::from(1)
             }
         },
     }
 }
 
-fn serve(config: &Config) -> Result<(), Box<dyn std::error::Error>> {
-    let options = LoadOptions {
-        preload_limit: config.preload_limit,
-        dotfiles: config.dotfiles,
-        cache: &config.cache,
-    };
-    let site = Site::load(&config.root, &options)
+fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let site = Site::load(&config.root, &config.site)
         .map_err(|e| format!("{e} (ROOT must be a readable directory)"))?;
     let summary = site.stats.to_string();
-    let responder = Responder::new(site, config.spa, config.access_log, config.headers.clone());
-    server::run(config, responder, |addr| {
-        println!(
-            "mote {}: serving {} on http://{addr}: {summary}",
+    let app = Router::new().fallback_service(SiteService::new(site, config.response));
+    server::run(&config.server, app, |addr| {
+        say(&format!(
+            "mote {}: serving {} on http://{addr}: {summary}\n",
             env!("CARGO_PKG_VERSION"),
             config.root.display()
-        );
+        ));
     })?;
     Ok(())
+}
+
+/// stdout without the panic `print!` has on a closed pipe (`mote --help | head -1`).
+fn say(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+fn say_err(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }

@@ -231,17 +231,23 @@ fn other_methods_get_405_with_allow() {
 #[test]
 fn directories_index_and_redirect() {
     let root = site();
+    root.write("docs/deep er/index.html", "deeper");
     let server = Server::start(root.path(), &[]);
     let r = server.get("/docs/");
     assert_eq!((r.status, r.text().as_str()), (200, "<h1>docs</h1>"));
+    // A relative reference: it resolves against the request's own path, so it
+    // keeps any prefix the service is mounted under (tests/axum_app.rs).
     let r = server.get("/docs");
     assert_eq!(r.status, 308);
-    assert_eq!(r.header("location"), Some("/docs/"));
+    assert_eq!(r.header("location"), Some("./docs/"));
     let r = server.get("/docs?lang=en&x=1");
-    assert_eq!(r.header("location"), Some("/docs/?lang=en&x=1"));
-    // A doubled slash must not turn into a protocol-relative (off-site) redirect.
+    assert_eq!(r.header("location"), Some("./docs/?lang=en&x=1"));
+    let r = server.get("/docs/deep%20er");
+    assert_eq!(r.header("location"), Some("./deep%20er/"));
+    // A doubled slash must not turn into a protocol-relative (off-site) redirect:
+    // `./docs/` against `//docs` stays on this host.
     let r = server.get("//docs");
-    assert_eq!(r.header("location"), Some("/docs/"));
+    assert_eq!(r.header("location"), Some("./docs/"));
     // A directory without index.html is not listed.
     assert_eq!(server.get("/empty/").status, 404);
     // A file asked for as a directory does not exist.

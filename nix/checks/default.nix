@@ -1,5 +1,6 @@
-# What `nix flake check` runs: lints, tests, the static property of the binary,
-# the image started in the sandbox, and (with KVM) the image under real Docker.
+# What `nix flake check` runs: lints and tests (native, with the same pinned
+# toolchain), the static property of the release binary, the image started in the
+# sandbox, and (with KVM) the image under real Docker.
 {
   pkgs,
   craneLib,
@@ -7,7 +8,13 @@
   image,
 }:
 let
-  inherit (mote.passthru) commonArgs cargoArtifacts;
+  # Native builds for lints and tests: the static release settings (build-std)
+  # are for the shipped binary only.
+  commonArgs = {
+    src = craneLib.cleanCargoSource ../../.;
+    strictDeps = true;
+  };
+  cargoArtifacts = craneLib.buildDepsOnly commonArgs;
 in
 {
   inherit mote;
@@ -22,13 +29,13 @@ in
 
   fmt = craneLib.cargoFmt { inherit (commonArgs) src; };
 
-  # Unit tests and the integration tests, which start the real binary on
-  # loopback ports inside the build sandbox.
+  # Unit tests, the in-process service tests and the integration tests, which
+  # start the real binary on loopback ports inside the build sandbox.
   nextest = craneLib.cargoNextest (
     commonArgs
     // {
       inherit cargoArtifacts;
-      cargoNextestPartitionsExtraArgs = "--no-tests=fail";
+      cargoNextestExtraArgs = "--no-tests=fail";
     }
   );
 

@@ -7,39 +7,52 @@
 //! close, waits up to the grace period, and returns; the process exits 0. There are
 //! no child processes, so nothing needs reaping.
 
-pub mod log;
 mod timeouts;
 
-use std::convert::Infallible;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use std::sync::Arc;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
-use crate::config::Config;
-use crate::http::respond::Responder;
+use crate::access_log::{self, AccessLog};
 use timeouts::{CountingIo, HeadTimer, ReadCount};
 
-/// Connection limits, from the config.
-#[derive(Clone, Copy)]
-struct Limits {
-    header_timeout: Duration,
-    idle_timeout: Duration,
-    max_header_size: usize,
-    max_connections: usize,
-    grace: Duration,
+/// The server's slice of the configuration: where to listen, the limits on
+/// connections, and shutdown.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// The address to bind (port 0: any free port, reported to `on_listening`).
+    pub listen: SocketAddr,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// The largest request head accepted (hyper answers 431 beyond it).
+    pub max_header_size: usize,
+    /// Time a client has to send a request head.
+    pub header_timeout: Duration,
+    /// Time a kept-alive connection may sit idle between requests.
+    pub idle_timeout: Duration,
+    /// On SIGTERM/SIGINT, time in-flight responses get to finish.
+    pub grace: Duration,
+    /// Runtime worker threads (1: a current-thread runtime).
+    pub workers: usize,
+    /// Record a line per request on stdout.
+    pub access_log: bool,
 }
 
+/// Why the server could not start (exit code 1).
 #[derive(Debug)]
 pub enum ServeError {
+    /// The address could not be bound (in use, not local, no permission).
     Bind(SocketAddr, io::Error),
+    /// The tokio runtime or the signal handlers could not be set up.
     Runtime(io::Error),
 }
 
@@ -58,71 +71,56 @@ impl fmt::Display for ServeError {
 impl std::error::Error for ServeError {}
 
 /// Binds, calls `on_listening` with the bound address (the port is real even when
-/// 0 was asked for), and serves until SIGTERM or SIGINT has been handled.
+/// 0 was asked for), and serves `app` until SIGTERM or SIGINT has been handled.
 pub fn run(
-    config: &Config,
-    responder: Responder,
+    options: &ServerOptions,
+    app: Router,
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
-    let listener = std::net::TcpListener::bind(config.listen)
-        .map_err(|e| ServeError::Bind(config.listen, e))?;
+    let listener = std::net::TcpListener::bind(options.listen)
+        .map_err(|e| ServeError::Bind(options.listen, e))?;
     let local = listener
         .local_addr()
-        .map_err(|e| ServeError::Bind(config.listen, e))?;
+        .map_err(|e| ServeError::Bind(options.listen, e))?;
     listener
         .set_nonblocking(true)
         .map_err(|e| ServeError::Bind(local, e))?;
 
     // One worker: a current-thread runtime, with no work-stealing machinery between
     // the socket and the response (measured in bench/: a tighter latency tail).
-    let mut builder = if config.workers == 1 {
+    let mut builder = if options.workers == 1 {
         tokio::runtime::Builder::new_current_thread()
     } else {
         let mut builder = tokio::runtime::Builder::new_multi_thread();
-        builder.worker_threads(config.workers);
+        builder.worker_threads(options.workers);
         builder
     };
     let runtime = builder.enable_all().build().map_err(ServeError::Runtime)?;
-    let limits = Limits {
-        header_timeout: config.header_timeout,
-        idle_timeout: config.idle_timeout,
-        max_header_size: config.max_header_size,
-        max_connections: config.max_connections,
-        grace: config.grace,
-    };
+    if options.access_log {
+        access_log::start();
+    }
     let result = runtime.block_on(async {
         // Handlers first: a signal that arrives once we say we listen must count.
         let signals = Signals::new().map_err(ServeError::Runtime)?;
         let listener = TcpListener::from_std(listener).map_err(|e| ServeError::Bind(local, e))?;
         on_listening(local);
-        serve(listener, Arc::new(responder), limits, signals).await;
+        serve(listener, app, options, signals).await;
         Ok(())
     });
     // Connections still open after the grace period are dropped here; a disk read
     // in progress on the blocking pool is not waited for.
     runtime.shutdown_timeout(Duration::from_millis(100));
-    // Lines of responses cut at the end of the grace period, too.
-    log::flush();
+    // Lines of responses cut at the end of the grace period, too; a stdout that
+    // does not take them within a second does not hold up the exit.
+    access_log::finish(Duration::from_secs(1));
     result
 }
 
-async fn serve(
-    listener: TcpListener,
-    responder: Arc<Responder>,
-    limits: Limits,
-    mut signals: Signals,
-) {
+async fn serve(listener: TcpListener, app: Router, options: &ServerOptions, mut signals: Signals) {
     let (stop_tx, stop_rx) = watch::channel(false);
     // One permit per open connection: the cap, and at shutdown the count to drain.
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
-    // The access log is buffered; a line waits at most a second.
-    tokio::spawn(async {
-        let mut every_second = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            every_second.tick().await;
-            log::flush();
-        }
-    });
+    let slots = Arc::new(Semaphore::new(options.max_connections));
+    let limits = Limits::from(options);
     let signal = loop {
         let permit = tokio::select! {
             biased;
@@ -140,7 +138,7 @@ async fn serve(
                     stream,
                     peer,
                     permit,
-                    responder.clone(),
+                    app.clone(),
                     limits,
                     stop_rx.clone(),
                 ));
@@ -149,27 +147,52 @@ async fn serve(
             Err(e) => {
                 // Out of file descriptors or memory: wait for connections to close
                 // rather than spin.
-                eprintln!("mote: accept failed: {e}; retrying in 100ms");
+                access_log::notice(
+                    &format!("mote: accept failed: {e}; retrying in 100ms"),
+                    false,
+                );
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
     };
     drop(listener);
-    log::flush();
-    let open = limits.max_connections - slots.available_permits();
-    println!(
-        "mote: {signal} received, finishing {open} open connection(s) (grace {:?})",
-        limits.grace
+    let open = options.max_connections - slots.available_permits();
+    access_log::notice(
+        &format!(
+            "mote: {signal} received, finishing {open} open connection(s) (grace {:?})",
+            options.grace
+        ),
+        true,
     );
     let _ = stop_tx.send(true);
-    let all_closed = slots.acquire_many(limits.max_connections as u32);
-    let drained = tokio::time::timeout(limits.grace, all_closed).await.is_ok();
-    log::flush();
-    match drained {
-        true => println!("mote: all connections closed, exiting"),
-        false => {
-            let open = limits.max_connections - slots.available_permits();
-            println!("mote: grace period over, closing {open} connection(s), exiting");
+    let all_closed = slots.acquire_many(options.max_connections as u32);
+    let drained = tokio::time::timeout(options.grace, all_closed)
+        .await
+        .is_ok();
+    let open = options.max_connections - slots.available_permits();
+    access_log::notice(
+        &match drained {
+            true => "mote: all connections closed, exiting".to_string(),
+            false => format!("mote: grace period over, closing {open} connection(s), exiting"),
+        },
+        true,
+    );
+}
+
+/// What each connection needs of the options (copied into every connection task).
+#[derive(Clone, Copy)]
+struct Limits {
+    header_timeout: Duration,
+    idle_timeout: Duration,
+    max_header_size: usize,
+}
+
+impl From<&ServerOptions> for Limits {
+    fn from(options: &ServerOptions) -> Self {
+        Limits {
+            header_timeout: options.header_timeout,
+            idle_timeout: options.idle_timeout,
+            max_header_size: options.max_header_size,
         }
     }
 }
@@ -178,17 +201,15 @@ async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
     _slot: OwnedSemaphorePermit,
-    responder: Arc<Responder>,
+    app: Router,
     limits: Limits,
     mut stop: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
     let reads = ReadCount::default();
     let io = TokioIo::new(CountingIo::new(stream, reads.clone()));
-    let peer_ip = peer.ip();
-    let service = service_fn(move |request| {
-        std::future::ready(Ok::<_, Infallible>(responder.respond(&request, peer_ip)))
-    });
+    // With the log off (never started), the layer records nothing.
+    let service = TowerToHyperService::new(AccessLog::new(app, peer.ip()));
     let connection = http1::Builder::new()
         .timer(HeadTimer::new(
             limits.header_timeout,

@@ -126,17 +126,11 @@ impl Server {
 
     /// Sends raw bytes on a new connection and reads one response.
     pub fn request(&self, raw: &str) -> Response {
-        let mut stream = self.connect();
-        stream.write_all(raw.as_bytes()).unwrap();
-        Response::read(&mut BufReader::new(stream), raw.starts_with("HEAD "))
+        request_at(self.addr, raw)
     }
 
     pub fn connect(&self) -> TcpStream {
-        let stream = TcpStream::connect(self.addr).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(20)))
-            .unwrap();
-        stream
+        connect(self.addr)
     }
 
     pub fn pid(&self) -> u32 {
@@ -186,7 +180,43 @@ impl Drop for Server {
     }
 }
 
-fn collect_lines(source: impl Read + Send + 'static, into: Arc<Mutex<Vec<String>>>) {
+/// Sends raw bytes to `addr` on a new connection and reads one response.
+pub fn request_at(addr: SocketAddr, raw: &str) -> Response {
+    let mut stream = connect(addr);
+    stream.write_all(raw.as_bytes()).unwrap();
+    Response::read(&mut BufReader::new(stream), raw.starts_with("HEAD "))
+}
+
+/// A GET of `path` with `headers` ("Name: value") sent to `addr`.
+pub fn get_at(addr: SocketAddr, path: &str, headers: &[&str]) -> Response {
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n");
+    for header in headers {
+        request.push_str(header);
+        request.push_str("\r\n");
+    }
+    request.push_str("\r\n");
+    request_at(addr, &request)
+}
+
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream
+}
+
+/// Where a relative `Location` leads from `request_path` (RFC 3986 §5.2, for the
+/// `./name/` references mote sends).
+pub fn resolve_location(request_path: &str, location: &str) -> String {
+    if location.starts_with('/') {
+        return location.to_string();
+    }
+    let base = &request_path[..request_path.rfind('/').map_or(0, |i| i + 1)];
+    format!("{base}{}", location.strip_prefix("./").unwrap_or(location))
+}
+
+pub fn collect_lines(source: impl Read + Send + 'static, into: Arc<Mutex<Vec<String>>>) {
     std::thread::spawn(move || {
         for line in BufReader::new(source).lines() {
             match line {

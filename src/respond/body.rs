@@ -10,10 +10,8 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
-use hyper::body::{Frame, SizeHint};
+use http_body::{Frame, SizeHint};
 use tokio::task::JoinHandle;
-
-use crate::server::log::AccessRecord;
 
 /// Bytes read from disk per frame when streaming.
 const CHUNK: u64 = 128 * 1024;
@@ -24,11 +22,9 @@ const CHUNK: u64 = 128 * 1024;
 /// latency tail of every other connection grows with the file size.
 const FRAME: usize = 256 * 1024;
 
+/// A response body of mote's: bytes in memory, or a byte range of a file.
 pub struct Body {
     kind: Kind,
-    /// Written to the access log when the body is dropped: after the last byte was
-    /// handed to the socket, or when the client went away.
-    log: Option<AccessRecord>,
 }
 
 enum Kind {
@@ -41,17 +37,18 @@ enum Kind {
 }
 
 impl Body {
+    /// No bytes: HEAD, 304, redirects.
     pub fn empty() -> Body {
         Body::bytes(Bytes::new())
     }
 
+    /// Bytes in memory (a slice of a preloaded file shares its allocation).
     pub fn bytes(bytes: Bytes) -> Body {
         Body {
             kind: Kind::Memory {
                 rest: bytes,
                 yield_next: false,
             },
-            log: None,
         }
     }
 
@@ -64,29 +61,15 @@ impl Body {
                 remaining: len,
                 pending: None,
             }),
-            log: None,
         }
     }
 
-    /// Logs `record` when this body is done.
-    pub fn set_log(&mut self, mut record: AccessRecord) {
-        record.body_len = self.len();
-        self.log = Some(record);
-    }
-
-    /// Bytes this body will send.
+    /// Bytes this body still has to send.
+    #[allow(clippy::len_without_is_empty)] // `http_body::Body::is_end_stream` is that
     pub fn len(&self) -> u64 {
         match &self.kind {
             Kind::Memory { rest, .. } => rest.len() as u64,
             Kind::File(stream) => stream.remaining,
-        }
-    }
-}
-
-impl Drop for Body {
-    fn drop(&mut self) {
-        if let Some(record) = self.log.take() {
-            record.write(self.len());
         }
     }
 }
@@ -98,7 +81,7 @@ struct FileStream {
     pending: Option<JoinHandle<io::Result<Vec<u8>>>>,
 }
 
-impl hyper::body::Body for Body {
+impl http_body::Body for Body {
     type Data = Bytes;
     type Error = io::Error;
 

@@ -17,6 +17,7 @@ pub struct SafePath<'a> {
     pub trailing_slash: bool,
 }
 
+/// Why a request path was refused (400).
 #[derive(Debug, PartialEq, Eq)]
 pub enum Rejection {
     /// Not an origin-form absolute path (e.g. `*`).

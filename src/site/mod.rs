@@ -18,15 +18,53 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use http::HeaderValue;
 
-use crate::config::CachePolicy;
-use crate::http::encoding::Encoding;
-use crate::mime;
+use crate::content_coding::ContentCoding;
 
-/// What to load and how.
-pub struct LoadOptions<'a> {
+pub mod mime;
+
+/// The loader's slice of the configuration: what to load and the caching policy
+/// baked into each resource's headers.
+#[derive(Debug, Clone)]
+pub struct SiteOptions {
+    /// Files up to this many bytes are held in memory; larger ones are read from
+    /// disk per request.
     pub preload_limit: u64,
+    /// Serve files and directories whose names start with `.`.
     pub dotfiles: bool,
-    pub cache: &'a CachePolicy,
+    /// `Cache-Control` by kind of file.
+    pub cache: CachePolicy,
+}
+
+/// `Cache-Control` values by kind of file.
+#[derive(Debug, Clone)]
+pub struct CachePolicy {
+    /// HTML pages: revalidated on every use by default (`no-cache`).
+    pub html: HeaderValue,
+    /// Names that carry a content hash (see [`has_content_hash`]).
+    pub hashed: HeaderValue,
+    /// Everything else.
+    pub other: HeaderValue,
+}
+
+impl Default for SiteOptions {
+    /// The same values as the `mote` binary's defaults.
+    fn default() -> Self {
+        SiteOptions {
+            preload_limit: 4 << 20,
+            dotfiles: false,
+            cache: CachePolicy::default(),
+        }
+    }
+}
+
+impl Default for CachePolicy {
+    fn default() -> Self {
+        CachePolicy {
+            html: HeaderValue::from_static("no-cache"),
+            hashed: HeaderValue::from_static("public, max-age=31536000, immutable"),
+            other: HeaderValue::from_static("public, max-age=3600"),
+        }
+    }
 }
 
 /// The whole web root, by URL path.
@@ -36,12 +74,19 @@ pub struct Site {
     nodes: HashMap<Box<str>, Node>,
     /// ROOT/404.html, the body of every 404 when present.
     pub not_found: Option<Arc<Resource>>,
+    /// What the walk found, for the start-up line.
     pub stats: LoadStats,
 }
 
+/// What a path names: a file, or a directory (served through its index).
 pub enum Node {
+    /// A regular file (or a link to one inside ROOT).
     File(Arc<Resource>),
-    Dir { index: Option<Arc<Resource>> },
+    /// A directory; `/dir` redirects to `/dir/`, which serves the index.
+    Dir {
+        /// `dir/index.html`, when there is one.
+        index: Option<Arc<Resource>>,
+    },
 }
 
 /// One servable file with its precomputed headers.
@@ -50,8 +95,10 @@ pub struct Resource {
     /// the server's order of preference.
     pub variants: Vec<Variant>,
     /// `variants[i].encoding`, as negotiation wants them.
-    pub encodings: Vec<Encoding>,
+    pub encodings: Vec<ContentCoding>,
+    /// By extension (see [`mime`]).
     pub content_type: HeaderValue,
+    /// By kind of file (see [`CachePolicy`]).
     pub cache_control: HeaderValue,
     /// Only for a real modification time: images built by Nix date every file at
     /// 1970-01-01T00:00:01, and a validator that old is a lie, so none is sent.
@@ -65,22 +112,29 @@ impl Resource {
     }
 }
 
+/// A real modification time, for `Last-Modified` and `If-(Un)Modified-Since`.
 pub struct LastModified {
     /// Whole seconds, as HTTP dates carry.
     pub time: SystemTime,
+    /// The same, formatted once as an HTTP date.
     pub header: HeaderValue,
 }
 
 /// One representation of a resource: the file itself or a precompressed sibling.
 pub struct Variant {
-    pub encoding: Encoding,
+    /// Identity for the file itself, else the sibling's coding.
+    pub encoding: ContentCoding,
+    /// Where its bytes are.
     pub content: Content,
+    /// Its length in bytes.
     pub len: u64,
     /// Strong ETag from a 128-bit hash of the bytes, quoted.
     pub etag: HeaderValue,
+    /// `len`, formatted once.
     pub content_length: HeaderValue,
 }
 
+/// Where a variant's bytes are.
 pub enum Content {
     /// Held in memory; a response clones the `Bytes` (a reference count).
     Memory(Bytes),
@@ -89,13 +143,21 @@ pub enum Content {
 }
 
 #[derive(Default, Debug)]
+/// What loading found; its `Display` is the start-up line's summary.
 pub struct LoadStats {
+    /// Resources (precompressed siblings not counted).
     pub files: usize,
+    /// Bytes held in memory, siblings included.
     pub memory_bytes: u64,
+    /// Variants above the preload limit, read from disk per request.
     pub streamed_files: usize,
+    /// Precompressed siblings kept (smaller than their original).
     pub encoded_variants: usize,
+    /// Names starting with `.` not served (no `--dotfiles`).
     pub skipped_dotfiles: usize,
+    /// Links skipped: leaving ROOT, broken, to a dotfile, or a loop.
     pub skipped_links: usize,
+    /// Time the walk and load took.
     pub elapsed: Duration,
 }
 
@@ -127,7 +189,9 @@ impl fmt::Display for LoadStats {
 /// Why ROOT could not be loaded.
 #[derive(Debug)]
 pub struct LoadError {
+    /// The path that could not be read.
     pub path: PathBuf,
+    /// Why.
     pub error: io::Error,
 }
 
@@ -155,7 +219,7 @@ struct Found {
 
 impl Site {
     /// Walks `root` and loads it. Fails if ROOT is missing, not a directory or unreadable.
-    pub fn load(root: &Path, options: &LoadOptions) -> Result<Site, LoadError> {
+    pub fn load(root: &Path, options: &SiteOptions) -> Result<Site, LoadError> {
         let started = Instant::now();
         let root = fs::canonicalize(root).map_err(at(root))?;
         if !root.is_dir() {
@@ -170,7 +234,7 @@ impl Site {
         let by_rel: HashMap<&str, &Found> = files.iter().map(|f| (f.rel.as_str(), f)).collect();
         // `x.gz` beside `x` is a variant of `x`, not a resource of its own.
         let is_sibling = |rel: &str| {
-            Encoding::ALL_CODED.iter().any(|e| {
+            ContentCoding::ALL_CODED.iter().any(|e| {
                 rel.strip_suffix(e.extension())
                     .is_some_and(|base| by_rel.contains_key(base))
             })
@@ -314,12 +378,12 @@ impl Walker<'_> {
 fn load_resource(
     file: &Found,
     by_rel: &HashMap<&str, &Found>,
-    options: &LoadOptions,
+    options: &SiteOptions,
     stats: &mut LoadStats,
 ) -> Result<Resource, LoadError> {
-    let identity = load_variant(Encoding::Identity, file, options, stats)?;
+    let identity = load_variant(ContentCoding::Identity, file, options, stats)?;
     let mut variants = vec![identity];
-    for encoding in Encoding::ALL_CODED {
+    for encoding in ContentCoding::ALL_CODED {
         let sibling = format!("{}{}", file.rel, encoding.extension());
         if let Some(found) = by_rel.get(sibling.as_str()) {
             // A sibling that does not save bytes costs the client a decode for nothing.
@@ -348,9 +412,9 @@ fn load_resource(
 }
 
 fn load_variant(
-    encoding: Encoding,
+    encoding: ContentCoding,
     file: &Found,
-    options: &LoadOptions,
+    options: &SiteOptions,
     stats: &mut LoadStats,
 ) -> Result<Variant, LoadError> {
     let len = file.meta.len();

@@ -8,7 +8,12 @@ pub enum Ranged {
     /// for a header that does not parse.
     Full,
     /// 206 with these bytes, `start..=end`.
-    Partial { start: u64, end: u64 },
+    Partial {
+        /// First byte, from 0.
+        start: u64,
+        /// Last byte, inclusive.
+        end: u64,
+    },
     /// 416 with `Content-Range: bytes */len`.
     Unsatisfiable,
 }

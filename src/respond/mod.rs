@@ -1,32 +1,103 @@
-//! A request + the site -> a response, from precomputed header values.
+//! HTTP semantics over a loaded [`Site`]: a request -> a response built from the
+//! values the loader precomputed. One concern per module, as tower-http's
+//! `services/fs`: the pure parts ([`path`], [`negotiate`], [`conditional`],
+//! [`range`]) have table-driven unit tests, and this module puts them together
+//! behind [`SiteService`], the tower service an axum application mounts.
 
+pub mod body;
+pub mod conditional;
+pub mod negotiate;
+pub mod path;
+pub mod range;
+
+use std::convert::Infallible;
 use std::fs::File;
-use std::net::IpAddr;
-use std::time::Instant;
+use std::future::{ready, Ready};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{
-    HeaderName, HeaderValue, ACCEPT_ENCODING, ACCEPT_RANGES, ALLOW, CACHE_CONTROL,
-    CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, LOCATION,
-    RANGE, VARY, X_CONTENT_TYPE_OPTIONS,
+    HeaderName, HeaderValue, ACCEPT_RANGES, ALLOW, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH,
+    CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, LOCATION, RANGE, VARY,
+    X_CONTENT_TYPE_OPTIONS,
 };
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 
-use super::body::Body;
-use super::conditional::{self, Outcome};
-use super::path::{self, SafePath};
-use super::{encoding, range};
-use crate::server::log::AccessRecord;
 use crate::site::{Content, Node, Resource, Site};
+use body::Body;
+use conditional::Outcome;
+use path::SafePath;
 
-/// The request handler: the site plus the response policy from the config.
-pub struct Responder {
+/// The response layer's slice of the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseOptions {
+    /// Serve `/index.html` (200) for unknown paths whose last segment has no `.`
+    /// (client-side routes of a single-page app); missing assets still get 404.
+    pub spa: bool,
+    /// Sent on every response, after `X-Content-Type-Options: nosniff`.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// A loaded site as a cheap, `Clone` [`tower_service::Service`] for any request
+/// body: mount it in an axum app with `Router::fallback_service` or
+/// `Router::nest_service`.
+///
+/// Paths are matched as the service sees them, so under `nest_service("/assets", ..)`
+/// the request `/assets/app.js` serves `ROOT/app.js`; the one redirect it makes
+/// (`/dir` to `/dir/`) is a relative reference (`./dir/`), which keeps whatever
+/// prefix the app mounted it under. The service never fails (`Infallible`): every
+/// outcome is an HTTP response.
+#[derive(Clone)]
+pub struct SiteService {
+    inner: Arc<Responder>,
+}
+
+impl SiteService {
+    /// Serves `site` with `options`.
+    pub fn new(site: Site, options: ResponseOptions) -> Self {
+        let mut common_headers =
+            vec![(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"))];
+        common_headers.extend(options.headers);
+        SiteService {
+            inner: Arc::new(Responder {
+                site,
+                spa: options.spa,
+                common_headers,
+            }),
+        }
+    }
+
+    /// The site being served (its start-up statistics, for example).
+    pub fn site(&self) -> &Site {
+        &self.inner.site
+    }
+
+    /// The response to `request`, computed in place (what [`tower_service::Service::call`] returns).
+    pub fn respond<B>(&self, request: &Request<B>) -> Response<Body> {
+        self.inner.respond(request)
+    }
+}
+
+impl<B> tower_service::Service<Request<B>> for SiteService {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Ready<Result<Response<Body>, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        ready(Ok(self.inner.respond(&request)))
+    }
+}
+
+/// The site plus the response policy.
+struct Responder {
     site: Site,
-    /// Serve /index.html for unknown extension-less paths.
     spa: bool,
-    access_log: bool,
-    /// Sent on every response: `X-Content-Type-Options: nosniff` and the
-    /// configured extra headers.
+    /// `X-Content-Type-Options: nosniff` and the configured extra headers.
     common_headers: Vec<(HeaderName, HeaderValue)>,
 }
 
@@ -34,33 +105,11 @@ const PLAIN_TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=ut
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 
 impl Responder {
-    pub fn new(
-        site: Site,
-        spa: bool,
-        access_log: bool,
-        extra: Vec<(HeaderName, HeaderValue)>,
-    ) -> Self {
-        let mut common_headers =
-            vec![(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"))];
-        common_headers.extend(extra);
-        Responder {
-            site,
-            spa,
-            access_log,
-            common_headers,
-        }
-    }
-
-    pub fn respond<B>(&self, request: &Request<B>, peer: IpAddr) -> Response<Body> {
-        let started = self.access_log.then(Instant::now);
+    fn respond<B>(&self, request: &Request<B>) -> Response<Body> {
         let mut response = self.route(request);
         let headers = response.headers_mut();
         for (name, value) in &self.common_headers {
             headers.append(name.clone(), value.clone());
-        }
-        if let Some(started) = started {
-            let record = AccessRecord::new(started, peer, request, response.status());
-            response.body_mut().set_log(record);
         }
         response
     }
@@ -110,7 +159,7 @@ impl Responder {
 
 /// GET/HEAD of a resource: pick the coding, evaluate preconditions, apply Range.
 fn serve(resource: &Resource, request_headers: &HeaderMap, head: bool) -> Response<Body> {
-    let chosen = encoding::choose(request_headers.get(ACCEPT_ENCODING), &resource.encodings);
+    let chosen = negotiate::choose(request_headers, &resource.encodings);
     let variant = &resource.variants[chosen];
     let modified = resource.last_modified.as_ref().map(|m| m.time);
 
@@ -198,12 +247,16 @@ fn content_body(content: &Content, start: u64, len: u64, head: bool) -> Option<B
     }
 }
 
-/// `/dir` -> 308 `/dir/`, keeping the query. The location is rebuilt from the
-/// checked key, not echoed from the request.
+/// `/dir` -> 308 `./dir/`, keeping the query. A relative reference (RFC 9110
+/// §10.2.2 allows one) resolves against the request's own path, so it keeps any
+/// prefix the service is mounted under without knowing it; and it is rebuilt from
+/// the checked key, never echoed from the request, so `//evil.example/x` cannot
+/// become a redirect off-site.
 fn redirect_to_dir(key: &str, query: Option<&str>) -> Response<Body> {
-    let mut location = String::with_capacity(key.len() + 3 + query.map_or(0, str::len));
-    location.push('/');
-    location.push_str(&path::encode(key));
+    let name = key.rsplit('/').next().unwrap_or(key);
+    let mut location = String::with_capacity(name.len() + 4 + query.map_or(0, str::len));
+    location.push_str("./");
+    location.push_str(&path::encode(name));
     location.push('/');
     if let Some(query) = query {
         location.push('?');

@@ -3,7 +3,9 @@
 
 use std::time::SystemTime;
 
-use http::header::{IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE};
+use http::header::{
+    GetAll, HeaderValue, IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE,
+};
 use http::HeaderMap;
 
 /// What the preconditions say about a GET or HEAD.
@@ -21,8 +23,8 @@ pub enum Outcome {
 /// Last-Modified, when it has a real one.
 pub fn evaluate(headers: &HeaderMap, etag: &[u8], modified: Option<SystemTime>) -> Outcome {
     // 1. If-Match (strong comparison), else 2. If-Unmodified-Since.
-    if let Some(value) = headers.get(IF_MATCH) {
-        if !list_matches(value.as_bytes(), etag, true) {
+    if headers.contains_key(IF_MATCH) {
+        if !list_matches(headers.get_all(IF_MATCH), etag, true) {
             return Outcome::Failed;
         }
     } else if let (Some(value), Some(modified)) = (headers.get(IF_UNMODIFIED_SINCE), modified) {
@@ -33,8 +35,8 @@ pub fn evaluate(headers: &HeaderMap, etag: &[u8], modified: Option<SystemTime>) 
         }
     }
     // 3. If-None-Match (weak comparison), else 4. If-Modified-Since.
-    if let Some(value) = headers.get(IF_NONE_MATCH) {
-        if list_matches(value.as_bytes(), etag, false) {
+    if headers.contains_key(IF_NONE_MATCH) {
+        if list_matches(headers.get_all(IF_NONE_MATCH), etag, false) {
             return Outcome::NotModified;
         }
     } else if let (Some(value), Some(modified)) = (headers.get(IF_MODIFIED_SINCE), modified) {
@@ -63,12 +65,14 @@ pub fn if_range_allows(headers: &HeaderMap, etag: &[u8], modified: Option<System
     }
 }
 
-/// Whether an entity-tag list (`"a", W/"b"` or `*`) names `etag`.
-fn list_matches(list: &[u8], etag: &[u8], strong: bool) -> bool {
-    if trim(list) == b"*" {
-        return true;
-    }
-    EntityTags(list).any(|candidate| {
+/// Whether an entity-tag list (`"a", W/"b"` or `*`) names `etag`. Repeated fields
+/// are one list (RFC 9110 §5.3).
+fn list_matches(fields: GetAll<'_, HeaderValue>, etag: &[u8], strong: bool) -> bool {
+    let mut tags = fields.iter().flat_map(|field| EntityTags(field.as_bytes()));
+    tags.any(|candidate| {
+        if candidate == b"*" {
+            return true;
+        }
         if strong {
             strong_eq(candidate, etag)
         } else {
@@ -166,6 +170,16 @@ mod tests {
                 "{value}"
             );
         }
+    }
+
+    #[test]
+    fn repeated_fields_are_one_list() {
+        let h = headers(&[("if-none-match", "\"x\""), ("if-none-match", "\"abc\"")]);
+        assert_eq!(evaluate(&h, TAG, None), Outcome::NotModified);
+        let h = headers(&[("if-match", "\"x\""), ("if-match", "\"abc\"")]);
+        assert_eq!(evaluate(&h, TAG, None), Outcome::Proceed);
+        let h = headers(&[("if-match", "\"x\""), ("if-match", "\"y\"")]);
+        assert_eq!(evaluate(&h, TAG, None), Outcome::Failed);
     }
 
     #[test]

@@ -1,0 +1,407 @@
+//! The access log, and every line mote writes after start: never blocking, never
+//! fatal.
+//!
+//! A line per request, written when the response body is done (so the duration
+//! covers sending it): `2026-11-22T23:10:27.123Z 127.0.0.1 GET /index.html 200 1234
+//! 0.052ms` (time, client, method, path without query, status, body bytes sent,
+//! duration).
+//!
+//! Why a writer thread: stdout is a pipe to whatever collects logs (Docker's
+//! blocking log driver, a paused terminal, `| head -1`), and a write to it can
+//! block forever or fail. So a request only appends its line to a buffer in memory;
+//! full buffers (16 KiB) go into a bounded queue, and one dedicated thread, never a
+//! runtime worker, writes them out (and the partial buffer every second). When the
+//! queue is full the buffer is dropped and its lines counted; the count is reported
+//! on stderr. A closed or broken stdout/stderr is ignored: serving goes on.
+//!
+//! [`AccessLog`] is the tower service that records the lines: the server wraps its
+//! router in one per connection. [`notice`] is for the server's own messages
+//! (signals, warnings), which go through the same thread, so nothing after start
+//! writes to stdout or stderr from a runtime worker.
+
+use std::future::Future;
+use std::io::Write as _;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Mutex, OnceLock};
+use std::task::{ready, Context, Poll};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Buf;
+use http::{Method, Request, Response, StatusCode, Uri};
+use http_body::{Frame, SizeHint};
+use pin_project_lite::pin_project;
+
+/// A buffer is handed to the writer thread when it holds this much.
+const CHUNK: usize = 16 * 1024;
+/// Chunks waiting for the writer thread: 1 MiB of lines at most.
+const QUEUE: usize = 64;
+
+/// Counts of what the log could not write, for the closing line and metrics.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Access-log lines dropped because the queue was full.
+    pub dropped_lines: AtomicU64,
+}
+
+/// The running log: its buffer, its queue and the thread that drains it.
+struct Sink {
+    buffer: Mutex<Vec<u8>>,
+    queue: SyncSender<Chunk>,
+    counters: Counters,
+    writer: Mutex<Option<(JoinHandle<()>, Receiver<()>)>>,
+}
+
+enum Chunk {
+    Stdout(Vec<u8>),
+    Stderr(Vec<u8>),
+    /// Write what came before, then end.
+    Stop,
+}
+
+static SINK: OnceLock<Sink> = OnceLock::new();
+
+/// Starts the writer thread. Until this is called (a library user that never
+/// calls it), access-log lines are not recorded and [`notice`] writes directly.
+pub fn start() {
+    SINK.get_or_init(|| {
+        let (queue, chunks) = mpsc::sync_channel(QUEUE);
+        let (done_tx, done_rx) = mpsc::channel();
+        let writer = std::thread::Builder::new()
+            .name("mote-log".into())
+            .spawn(move || {
+                write_chunks(chunks);
+                let _ = done_tx.send(());
+            })
+            .expect("a thread for the log writer");
+        Sink {
+            buffer: Mutex::new(Vec::with_capacity(CHUNK)),
+            queue,
+            counters: Counters::default(),
+            writer: Mutex::new(Some((writer, done_rx))),
+        }
+    });
+}
+
+/// The log's counters (zero when it was never started).
+pub fn counters() -> Option<&'static Counters> {
+    SINK.get().map(|sink| &sink.counters)
+}
+
+/// A line for stderr (a warning) or, with `to_stdout`, for stdout (a lifecycle
+/// message), after the access-log lines recorded before it.
+pub fn notice(line: &str, to_stdout: bool) {
+    let mut bytes = Vec::with_capacity(line.len() + 1);
+    bytes.extend_from_slice(line.as_bytes());
+    bytes.push(b'\n');
+    let Some(sink) = SINK.get() else {
+        write_ignoring_errors(to_stdout, &bytes);
+        return;
+    };
+    if to_stdout {
+        sink.append(&bytes);
+        sink.hand_over();
+    } else {
+        let _ = sink.queue.try_send(Chunk::Stderr(bytes));
+    }
+}
+
+/// Writes out what is buffered and stops the writer thread, waiting at most
+/// `limit` for it (a blocked stdout must not hold up the exit).
+pub fn finish(limit: Duration) {
+    let Some(sink) = SINK.get() else { return };
+    sink.hand_over();
+    let _ = sink.queue.try_send(Chunk::Stop);
+    let writer = sink
+        .writer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .take();
+    if let Some((thread, done)) = writer {
+        if done.recv_timeout(limit).is_ok() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Sink {
+    fn append(&self, line: &[u8]) -> bool {
+        let mut buffer = self.lock();
+        buffer.extend_from_slice(line);
+        buffer.len() >= CHUNK
+    }
+
+    /// Queues the buffered lines for the writer; drops (and counts) them when the
+    /// queue is full.
+    fn hand_over(&self) {
+        let full = std::mem::replace(&mut *self.lock(), Vec::with_capacity(CHUNK));
+        if full.is_empty() {
+            return;
+        }
+        if let Err(TrySendError::Full(Chunk::Stdout(lost))) =
+            self.queue.try_send(Chunk::Stdout(full))
+        {
+            let lines = lost.iter().filter(|&&b| b == b'\n').count() as u64;
+            self.counters
+                .dropped_lines
+                .fetch_add(lines, Ordering::Relaxed);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
+        self.buffer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The writer thread: chunks as they come, the partial buffer every second, and a
+/// line on stderr when lines were dropped since the last one.
+fn write_chunks(chunks: Receiver<Chunk>) {
+    let mut reported = 0;
+    loop {
+        match chunks.recv_timeout(Duration::from_secs(1)) {
+            Ok(Chunk::Stdout(bytes)) => write_ignoring_errors(true, &bytes),
+            Ok(Chunk::Stderr(bytes)) => write_ignoring_errors(false, &bytes),
+            Ok(Chunk::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Timeout) => {
+                if let Some(sink) = SINK.get() {
+                    sink.hand_over();
+                }
+            }
+        }
+        if let Some(sink) = SINK.get() {
+            let dropped = sink.counters.dropped_lines.load(Ordering::Relaxed);
+            if dropped != reported {
+                reported = dropped;
+                let line = format!(
+                    "mote: access log: {dropped} lines dropped so far (stdout is not being read fast enough)\n"
+                );
+                write_ignoring_errors(false, line.as_bytes());
+            }
+        }
+    }
+}
+
+/// A closed pipe (EPIPE) or a full disk (EIO, ENOSPC) must not take the server down.
+fn write_ignoring_errors(to_stdout: bool, bytes: &[u8]) {
+    let _ = if to_stdout {
+        std::io::stdout().lock().write_all(bytes)
+    } else {
+        std::io::stderr().lock().write_all(bytes)
+    };
+}
+
+/// A tower service that records an access-log line for each response of `inner`,
+/// for one connection (it knows the client's address).
+#[derive(Clone)]
+pub struct AccessLog<S> {
+    inner: S,
+    client: IpAddr,
+}
+
+impl<S> AccessLog<S> {
+    /// Logs the requests `inner` answers for `client`.
+    pub fn new(inner: S, client: IpAddr) -> Self {
+        AccessLog { inner, client }
+    }
+}
+
+/// What a line needs from the request, kept until the body is done.
+struct Record {
+    started: Instant,
+    client: IpAddr,
+    method: Method,
+    /// Shares the request's bytes: no copy of the path per request.
+    uri: Uri,
+}
+
+impl<S, B, R> tower_service::Service<Request<B>> for AccessLog<S>
+where
+    S: tower_service::Service<Request<B>, Response = Response<R>>,
+{
+    type Response = Response<Logged<R>>;
+    type Error = S::Error;
+    type Future = LogFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let record = SINK.get().map(|_| Record {
+            started: Instant::now(),
+            client: self.client,
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+        });
+        LogFuture {
+            inner: self.inner.call(request),
+            record,
+        }
+    }
+}
+
+pin_project! {
+    /// The response future of [`AccessLog`].
+    pub struct LogFuture<F> {
+        #[pin]
+        inner: F,
+        record: Option<Record>,
+    }
+}
+
+impl<F, R, E> Future for LogFuture<F>
+where
+    F: Future<Output = Result<Response<R>, E>>,
+{
+    type Output = Result<Response<Logged<R>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let response = ready!(this.inner.poll(cx))?;
+        let status = response.status();
+        let record = this.record.take();
+        Poll::Ready(Ok(response.map(|inner| Logged {
+            inner,
+            line: record.map(|record| Line {
+                record,
+                status,
+                sent: 0,
+            }),
+        })))
+    }
+}
+
+struct Line {
+    record: Record,
+    status: StatusCode,
+    sent: u64,
+}
+
+pin_project! {
+    /// A response body that writes its access-log line when it is dropped: after
+    /// the last byte was handed to the socket, or when the client went away.
+    pub struct Logged<B> {
+        #[pin]
+        inner: B,
+        line: Option<Line>,
+    }
+
+    impl<B> PinnedDrop for Logged<B> {
+        fn drop(this: Pin<&mut Self>) {
+            if let Some(line) = this.project().line.take() {
+                line.write();
+            }
+        }
+    }
+}
+
+impl<B: http_body::Body> http_body::Body for Logged<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
+        let this = self.project();
+        let frame = ready!(this.inner.poll_frame(cx));
+        if let (Some(Ok(frame)), Some(line)) = (&frame, this.line.as_mut()) {
+            if let Some(data) = frame.data_ref() {
+                line.sent += data.remaining() as u64;
+            }
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Line {
+    fn write(self) {
+        let Some(sink) = SINK.get() else { return };
+        let micros = self.record.started.elapsed().as_micros();
+        let full = {
+            let mut buffer = sink.lock();
+            let _ = writeln!(
+                buffer,
+                "{} {} {} {} {} {} {}.{:03}ms",
+                Rfc3339(SystemTime::now()),
+                self.record.client,
+                self.record.method,
+                self.record.uri.path(),
+                self.status.as_u16(),
+                self.sent,
+                micros / 1000,
+                micros % 1000
+            );
+            buffer.len() >= CHUNK
+        };
+        if full {
+            sink.hand_over();
+        }
+    }
+}
+
+/// A time formatted as `YYYY-MM-DDThh:mm:ss.mmmZ` (UTC).
+struct Rfc3339(SystemTime);
+
+impl std::fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let since_epoch = self.0.duration_since(UNIX_EPOCH).unwrap_or_default();
+        let secs = since_epoch.as_secs();
+        let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+        let rem = secs % 86_400;
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+            rem / 3600,
+            rem / 60 % 60,
+            rem % 60,
+            since_epoch.subsec_millis()
+        )
+    }
+}
+
+/// Days since 1970-01-01 -> (year, month, day), Howard Hinnant's algorithm.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        let t = UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123);
+        assert_eq!(Rfc3339(t).to_string(), "2023-11-14T22:13:20.123Z");
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_675), (2023, 11, 14));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(20_414), (2025, 11, 22));
+    }
+}
