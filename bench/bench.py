@@ -96,15 +96,19 @@ class Server:
         self.proc = None
 
 
+MOTE_ARGS = ["--listen", "127.0.0.1:{port}", "--no-access-log", "--workers", "1", "--preload-limit", "16M", "{root}"]
+MOTE_NOTE = "--workers 1, access log off, --preload-limit 16M (the whole corpus in memory)"
+
+
 def servers(args, workdir):
     """The anchors that are installed; each pinned to one core, one worker."""
-    found = []
-    mote = args.mote
-    found.append(Server(
-        "mote", mote,
-        [mote, "--listen", "127.0.0.1:{port}", "--no-access-log", "--workers", "1",
-         "--preload-limit", "16M", "{root}"],
-        note="--workers 1, access log off, --preload-limit 16M (the whole corpus in memory)"))
+    found = [Server("mote", args.mote, [args.mote] + MOTE_ARGS, note=MOTE_NOTE)]
+    # Other mote builds (an older commit's binary), with the same flags, side by side.
+    for candidate in args.candidate:
+        name, _, path = candidate.partition("=")
+        if not path or not os.path.exists(path):
+            raise SystemExit(f"bench: --candidate wants NAME=PATH to a binary, got {candidate!r}")
+        found.append(Server(name, path, [path] + MOTE_ARGS, note=f"{MOTE_NOTE}; {path}"))
     if shutil.which("nginx"):
         found.append(Server(
             "nginx", shutil.which("nginx"), ["nginx", "-c", "{conf}", "-p", "{workdir}"],
@@ -133,6 +137,9 @@ def servers(args, workdir):
         found.append(Server(
             "caddy", shutil.which("caddy"), ["caddy", "file-server", "--listen", "127.0.0.1:{port}", "--root", "{root}"],
             env={"GOMAXPROCS": "1"}, note="Debian caddy file-server, GOMAXPROCS=1"))
+    if args.only:
+        wanted = args.only.split(",")
+        found = [server for server in found if server.name in wanted]
     return found
 
 
@@ -345,11 +352,16 @@ def main():
     parser.add_argument("--mote", required=True)
     parser.add_argument("--go-server")
     parser.add_argument("--sws")
+    parser.add_argument("--candidate", action="append", default=[], metavar="NAME=PATH",
+                        help="another mote binary to measure beside this one (e.g. an older commit's)")
+    parser.add_argument("--only", help="comma-separated server names to run (default: all installed)")
+    parser.add_argument("--rounds", type=int, help="runs per cell (default 3; quick 1)")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", required=True, help="JSON file to write")
     args = parser.parse_args()
 
     seconds, repeats, connections, startup_runs = (1, 1, 16, 3) if args.quick else (10, 3, 64, 15)
+    repeats = args.rounds or repeats
     server_cpu, load_cpu = ("0", "1") if (os.cpu_count() or 1) >= 2 else (None, None)
     workdir = tempfile.mkdtemp(prefix="mote-bench-")
     os.chmod(workdir, 0o755)  # nginx's workers run as www-data

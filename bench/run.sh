@@ -4,6 +4,10 @@
 #
 #   bench/run.sh           # full run (minutes): bench/results.json, bench/RESULTS.md, docs/*.svg
 #   bench/run.sh --quick   # seconds, to keep the harness working (CI): bench/out/
+#   bench/run.sh --compare NAME=PATH [--rounds N]
+#                          # this build against another mote binary (an older
+#                          # commit's), the two alone, same flags, in rounds:
+#                          # bench/compare-NAME.json and bench/COMPARE-NAME.md
 #
 # Needs: wrk, python3, cargo (mote's static build), and for the anchors Debian's
 # nginx-light, lighttpd, busybox-static, golang-go. static-web-server is installed
@@ -12,7 +16,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=""
-[ "${1:-}" = "--quick" ] && quick="--quick"
+compare=""
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick="--quick" ;;
+    --compare) compare="${2:?--compare wants NAME=PATH}"; shift ;;
+    --rounds) extra+=(--rounds "${2:?--rounds wants N}"); shift ;;
+    *) echo "bench: unknown argument $1 (see the header of bench/run.sh)" >&2; exit 2 ;;
+  esac
+  shift
+done
 
 command -v wrk >/dev/null || { echo "bench: wrk is missing (Debian: apt-get install wrk)" >&2; exit 1; }
 work="${CARGO_TARGET_DIR:-target}/bench"
@@ -30,23 +44,29 @@ else
 fi
 
 sws="${HOME}/.cache/mote-bench/sws/bin/static-web-server"
-if [ -z "$quick" ] && [ ! -x "$sws" ] && ! command -v static-web-server >/dev/null; then
+if [ -z "$quick$compare" ] && [ ! -x "$sws" ] && ! command -v static-web-server >/dev/null; then
   echo "bench: installing static-web-server with cargo (once, a few minutes)" >&2
   cargo install static-web-server --locked --root "${HOME}/.cache/mote-bench/sws" >&2 || true
 fi
 [ -x "$sws" ] && args+=(--sws "$sws")
 
-if [ -z "$quick" ] && command -v docker >/dev/null && docker info >/dev/null 2>&1; then
+if [ -z "$quick$compare" ] && command -v docker >/dev/null && docker info >/dev/null 2>&1; then
   scripts/image.sh >/dev/null || echo "bench: could not build the image; its size is left out" >&2
 fi
 
-if [ -n "$quick" ]; then
+if [ -n "$compare" ]; then
+  name="${compare%%=*}"
+  python3 bench/bench.py --mote "${args[1]}" --candidate "$compare" --only "mote,$name" "${extra[@]}" \
+    --out "bench/compare-$name.json"
+  python3 bench/report.py "bench/compare-$name.json" --markdown "bench/COMPARE-$name.md" --svg-dir "$work"
+  echo "bench: bench/COMPARE-$name.md"
+elif [ -n "$quick" ]; then
   mkdir -p bench/out
-  python3 bench/bench.py "${args[@]}" --quick --out bench/out/quick.json
+  python3 bench/bench.py "${args[@]}" "${extra[@]}" --quick --out bench/out/quick.json
   python3 bench/report.py bench/out/quick.json --markdown bench/out/RESULTS.md --svg-dir bench/out
   echo "bench: quick run written to bench/out/RESULTS.md"
 else
-  python3 bench/bench.py "${args[@]}" --out bench/results.json
+  python3 bench/bench.py "${args[@]}" "${extra[@]}" --out bench/results.json
   python3 bench/report.py bench/results.json --markdown bench/RESULTS.md --svg-dir docs
   echo "bench: bench/RESULTS.md, docs/size.svg, docs/throughput.svg"
 fi

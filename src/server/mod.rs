@@ -27,7 +27,7 @@ use timeouts::{CountingIo, HeadTimer, ReadCount};
 
 /// The server's slice of the configuration: where to listen, the limits on
 /// connections, and shutdown.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct ServerOptions {
     /// The address to bind (port 0: any free port, reported to `on_listening`).
     pub listen: SocketAddr,
@@ -104,7 +104,7 @@ pub fn run(
         let signals = Signals::new().map_err(ServeError::Runtime)?;
         let listener = TcpListener::from_std(listener).map_err(|e| ServeError::Bind(local, e))?;
         on_listening(local);
-        serve(listener, app, options, signals).await;
+        serve(listener, app, *options, signals).await;
         Ok(())
     });
     // Connections still open after the grace period are dropped here; a disk read
@@ -116,11 +116,10 @@ pub fn run(
     result
 }
 
-async fn serve(listener: TcpListener, app: Router, options: &ServerOptions, mut signals: Signals) {
+async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut signals: Signals) {
     let (stop_tx, stop_rx) = watch::channel(false);
     // One permit per open connection: the cap, and at shutdown the count to drain.
     let slots = Arc::new(Semaphore::new(options.max_connections));
-    let limits = Limits::from(options);
     let signal = loop {
         let permit = tokio::select! {
             biased;
@@ -139,7 +138,7 @@ async fn serve(listener: TcpListener, app: Router, options: &ServerOptions, mut 
                     peer,
                     permit,
                     app.clone(),
-                    limits,
+                    options,
                     stop_rx.clone(),
                 ));
             }
@@ -179,30 +178,12 @@ async fn serve(listener: TcpListener, app: Router, options: &ServerOptions, mut 
     );
 }
 
-/// What each connection needs of the options (copied into every connection task).
-#[derive(Clone, Copy)]
-struct Limits {
-    header_timeout: Duration,
-    idle_timeout: Duration,
-    max_header_size: usize,
-}
-
-impl From<&ServerOptions> for Limits {
-    fn from(options: &ServerOptions) -> Self {
-        Limits {
-            header_timeout: options.header_timeout,
-            idle_timeout: options.idle_timeout,
-            max_header_size: options.max_header_size,
-        }
-    }
-}
-
 async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
     _slot: OwnedSemaphorePermit,
     app: Router,
-    limits: Limits,
+    options: ServerOptions,
     mut stop: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
@@ -212,12 +193,12 @@ async fn connection(
     let service = TowerToHyperService::new(AccessLog::new(app, peer.ip()));
     let connection = http1::Builder::new()
         .timer(HeadTimer::new(
-            limits.header_timeout,
-            limits.idle_timeout,
+            options.header_timeout,
+            options.idle_timeout,
             reads,
         ))
-        .header_read_timeout(limits.header_timeout)
-        .max_buf_size(limits.max_header_size)
+        .header_read_timeout(options.header_timeout)
+        .max_buf_size(options.max_header_size)
         .serve_connection(io, service);
     tokio::pin!(connection);
     tokio::select! {
