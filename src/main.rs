@@ -37,6 +37,9 @@ fn main() -> ExitCode {
 fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let site = Site::load(&config.root, &config.site)
         .map_err(|e| format!("{e} (ROOT must be a readable directory)"))?;
+    for warning in &site.stats.warnings {
+        say_err(&format!("mote: {warning}"));
+    }
     let summary = site.stats.to_string();
     let app = Router::new().fallback_service(SiteService::new(site, config.response));
     server::run(&config.server, app, |addr| {

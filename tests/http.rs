@@ -416,13 +416,14 @@ fn cache_control_by_kind_and_extra_headers() {
 }
 
 #[test]
-fn files_above_the_preload_limit_stream_from_disk() {
+fn files_above_the_preload_limit_are_mapped() {
     let root = TempDir::new("large");
     let big = common::patterned(3_000_000, 251);
     root.write("big.bin", &big);
     root.write("small.txt", "small");
     let server = Server::start(root.path(), &["--preload-limit", "1M"]);
-    assert!(server.stdout.lock().unwrap()[0].contains("1 streamed from disk"));
+    let started = server.stdout.lock().unwrap()[0].clone();
+    assert!(started.contains("1 mapped: 2.9 MiB"), "{started}");
     let r = server.get("/big.bin");
     assert_eq!(r.status, 200);
     assert_eq!(r.body, big);
@@ -443,6 +444,68 @@ fn files_above_the_preload_limit_stream_from_disk() {
     assert_eq!(r.body, big);
     let r = preloaded.get_with("/big.bin", &["Range: bytes=262000-1048700"]);
     assert_eq!(r.body, &big[262_000..=1_048_700]);
+}
+
+/// Issue 11, 4: a file above the preload limit used to be opened by path on each
+/// request, following links: replacing it (or its directory) with a link to a file
+/// outside ROOT after start served the outside file. Now the content is pinned at
+/// load (a mapping of the inode), and no request opens a path.
+#[test]
+fn replacing_files_after_start_changes_nothing_served() {
+    let root = TempDir::new("swap");
+    let outside = TempDir::new("outside");
+    outside.write("secret.txt", "outside ROOT");
+    let big = common::patterned(2_000_000, 253);
+    root.write("big.bin", &big);
+    root.write("dir/inner.bin", &big);
+    let server = Server::start(root.path(), &["--preload-limit", "1M"]);
+    std::fs::remove_file(root.0.join("big.bin")).unwrap();
+    std::os::unix::fs::symlink(outside.0.join("secret.txt"), root.0.join("big.bin")).unwrap();
+    std::fs::rename(root.0.join("dir"), root.0.join("dir.old")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.0.join("dir")).unwrap();
+    std::fs::write(outside.0.join("inner.bin"), "outside ROOT").unwrap();
+    let r = server.get("/big.bin");
+    assert_eq!((r.status, r.body.len()), (200, big.len()));
+    assert!(r.body == big, "the loaded content, not the link's target");
+    let r = server.get("/dir/inner.bin");
+    assert!(r.status == 200 && r.body == big);
+    let r = server.get_with("/big.bin", &["Range: bytes=10-19"]);
+    assert_eq!(r.body, &big[10..20]);
+}
+
+/// Issue 11, 9: links that alias one file multiplied memory (12 directory levels,
+/// each with two links to the next: 8,192 names, one copy each). One copy per
+/// (device, inode) now, whatever the number of names.
+#[test]
+fn names_that_link_to_one_file_share_one_copy() {
+    let root = TempDir::new("alias");
+    let content = common::patterned(20_000, 241);
+    root.write("levels/l12/data.bin", &content);
+    for level in (0..12).rev() {
+        let dir = root.0.join(format!("levels/l{level}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in ["a", "b"] {
+            std::os::unix::fs::symlink(
+                root.0.join(format!("levels/l{}", level + 1)),
+                dir.join(name),
+            )
+            .unwrap();
+        }
+    }
+    let server = Server::start(root.path(), &[]);
+    let started = server.stdout.lock().unwrap()[0].clone();
+    // 2 + 4 + ... + 2^12 names lead to the file at the bottom, plus its own: 8,191
+    // resources, 19.5 KiB in memory once.
+    assert!(
+        started.contains("8191 files (19.5 KiB in memory"),
+        "{started}"
+    );
+    assert!(
+        started.contains("8190 names share a file loaded once"),
+        "{started}"
+    );
+    let r = server.get("/levels/l0/a/b/a/b/a/b/a/b/a/b/a/b/data.bin");
+    assert!(r.status == 200 && r.body == content);
 }
 
 #[test]

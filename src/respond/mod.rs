@@ -11,7 +11,6 @@ pub mod path;
 pub mod range;
 
 use std::convert::Infallible;
-use std::fs::File;
 use std::future::{ready, Ready};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -24,7 +23,7 @@ use http::header::{
 };
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 
-use crate::site::{Content, Node, Resource, Site};
+use crate::site::{Node, Resource, Site};
 use body::Body;
 use conditional::Outcome;
 use path::SafePath;
@@ -150,9 +149,7 @@ impl Responder {
         headers.insert(CONTENT_TYPE, page.content_type.clone());
         headers.insert(CACHE_CONTROL, NO_CACHE);
         headers.insert(CONTENT_LENGTH, variant.content_length.clone());
-        let Some(body) = content_body(&variant.content, 0, variant.len, head) else {
-            return plain(StatusCode::INTERNAL_SERVER_ERROR, false);
-        };
+        let body = content_body(&variant.content, 0, variant.len, head);
         response(StatusCode::NOT_FOUND, headers, body)
     }
 }
@@ -219,32 +216,18 @@ fn serve(resource: &Resource, request_headers: &HeaderMap, head: bool) -> Respon
             return response(StatusCode::RANGE_NOT_SATISFIABLE, headers, Body::empty());
         }
     };
-    let Some(body) = content_body(&variant.content, start, len, head) else {
-        return plain(StatusCode::INTERNAL_SERVER_ERROR, false);
-    };
+    let body = content_body(&variant.content, start, len, head);
     response(status, headers, body)
 }
 
-/// The body for `len` bytes from `start`: nothing for HEAD, a slice of memory, or
-/// the file opened now. `None` (logged) when a file checked at load can no longer
-/// be opened.
-fn content_body(content: &Content, start: u64, len: u64, head: bool) -> Option<Body> {
+/// The body for `len` bytes from `start`: nothing for HEAD, else a slice of the
+/// loaded content (a reference count, no copy).
+fn content_body(content: &Bytes, start: u64, len: u64, head: bool) -> Body {
     if head {
-        return Some(Body::empty());
+        return Body::empty();
     }
-    match content {
-        Content::Memory(bytes) => {
-            let start = start as usize;
-            Some(Body::bytes(bytes.slice(start..start + len as usize)))
-        }
-        Content::Disk(path) => match File::open(path) {
-            Ok(file) => Some(Body::file(file, start, len)),
-            Err(e) => {
-                eprintln!("mote: cannot open {}: {e}", path.display());
-                None
-            }
-        },
-    }
+    let start = start as usize;
+    Body::bytes(content.slice(start..start + len as usize))
 }
 
 /// `/dir` -> 308 `./dir/`, keeping the query. A relative reference (RFC 9110

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::fs;
 use std::io::{self, Read};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -20,14 +21,15 @@ use http::HeaderValue;
 
 use crate::content_coding::ContentCoding;
 
+mod mapped;
 pub mod mime;
 
 /// The loader's slice of the configuration: what to load and the caching policy
 /// baked into each resource's headers.
 #[derive(Debug, Clone)]
 pub struct SiteOptions {
-    /// Files up to this many bytes are held in memory; larger ones are read from
-    /// disk per request.
+    /// Files up to this many bytes are copied into memory; larger ones are mapped
+    /// (see [`Variant::content`]).
     pub preload_limit: u64,
     /// Serve files and directories whose names start with `.`.
     pub dotfiles: bool,
@@ -124,8 +126,10 @@ pub struct LastModified {
 pub struct Variant {
     /// Identity for the file itself, else the sibling's coding.
     pub encoding: ContentCoding,
-    /// Where its bytes are.
-    pub content: Content,
+    /// Its bytes: a copy in memory (files up to the preload limit) or a read-only
+    /// mapping of the file made at load (larger files). Either way a response is
+    /// a slice of it; names that are links to one file share one copy.
+    pub content: Bytes,
     /// Its length in bytes.
     pub len: u64,
     /// Strong ETag from a 128-bit hash of the bytes, quoted.
@@ -134,23 +138,19 @@ pub struct Variant {
     pub content_length: HeaderValue,
 }
 
-/// Where a variant's bytes are.
-pub enum Content {
-    /// Held in memory; a response clones the `Bytes` (a reference count).
-    Memory(Bytes),
-    /// Above the preload limit: streamed from this path, which was checked at load.
-    Disk(Arc<Path>),
-}
-
-#[derive(Default, Debug)]
 /// What loading found; its `Display` is the start-up line's summary.
+#[derive(Default, Debug)]
 pub struct LoadStats {
     /// Resources (precompressed siblings not counted).
     pub files: usize,
-    /// Bytes held in memory, siblings included.
+    /// Bytes copied into memory, siblings included.
     pub memory_bytes: u64,
-    /// Variants above the preload limit, read from disk per request.
-    pub streamed_files: usize,
+    /// Files above the preload limit, mapped rather than copied.
+    pub mapped_files: usize,
+    /// Their bytes (page cache, shared with the file system, not mote's own memory).
+    pub mapped_bytes: u64,
+    /// Names that are further links to a file already loaded (one copy serves all).
+    pub shared_names: usize,
     /// Precompressed siblings kept (smaller than their original).
     pub encoded_variants: usize,
     /// Names starting with `.` not served (no `--dotfiles`).
@@ -159,19 +159,26 @@ pub struct LoadStats {
     pub skipped_links: usize,
     /// Time the walk and load took.
     pub elapsed: Duration,
+    /// One line per thing skipped (a link out of ROOT, a name that is not UTF-8),
+    /// for the binary to print on stderr.
+    pub warnings: Vec<String>,
 }
 
 impl fmt::Display for LoadStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} files ({} in memory, {} streamed from disk), {} precompressed variants, loaded in {:.1} ms",
+            "{} files ({} in memory, {} mapped: {}), {} precompressed variants, loaded in {} ms",
             self.files,
             human_bytes(self.memory_bytes),
-            self.streamed_files,
+            self.mapped_files,
+            human_bytes(self.mapped_bytes),
             self.encoded_variants,
-            self.elapsed.as_secs_f64() * 1000.0,
+            self.elapsed.as_millis(),
         )?;
+        if self.shared_names > 0 {
+            write!(f, "; {} names share a file loaded once", self.shared_names)?;
+        }
         if self.skipped_dotfiles > 0 {
             write!(
                 f,
@@ -242,8 +249,13 @@ impl Site {
 
         let mut nodes: HashMap<Box<str>, Node> = HashMap::with_capacity(files.len() + dirs.len());
         let mut resources: HashMap<&str, Arc<Resource>> = HashMap::new();
+        let mut loader = Loader {
+            options,
+            stats: &mut stats,
+            by_inode: HashMap::new(),
+        };
         for file in files.iter().filter(|f| !is_sibling(&f.rel)) {
-            let resource = Arc::new(load_resource(file, &by_rel, options, &mut stats)?);
+            let resource = Arc::new(loader.resource(file, &by_rel)?);
             resources.insert(&file.rel, resource.clone());
             nodes.insert(file.rel.as_str().into(), Node::File(resource));
         }
@@ -313,7 +325,7 @@ impl Walker<'_> {
         for entry in entries {
             let path = entry.path();
             let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-                eprintln!("mote: skipping {}: name is not UTF-8", path.display());
+                self.warn(format!("skipping {}: name is not UTF-8", path.display()));
                 continue;
             };
             if name.starts_with('.') && !self.dotfiles {
@@ -333,7 +345,7 @@ impl Walker<'_> {
                         (target, meta)
                     }
                     Err(why) => {
-                        eprintln!("mote: skipping {}: {why}", path.display());
+                        self.warn(format!("skipping {}: {why}", path.display()));
                         self.stats.skipped_links += 1;
                         continue;
                     }
@@ -344,7 +356,9 @@ impl Walker<'_> {
             };
             if meta.is_dir() {
                 if self.ancestors.contains(&real) {
-                    eprintln!("mote: skipping {rel}: link to a directory that contains it");
+                    self.warn(format!(
+                        "skipping {rel}: link to a directory that contains it"
+                    ));
                     self.stats.skipped_links += 1;
                     continue;
                 }
@@ -356,6 +370,10 @@ impl Walker<'_> {
         }
         self.ancestors.pop();
         Ok(())
+    }
+
+    fn warn(&mut self, line: String) {
+        self.stats.warnings.push(line);
     }
 
     /// Where a link leads, if it may be followed: inside ROOT, and not to a
@@ -375,81 +393,104 @@ impl Walker<'_> {
     }
 }
 
-fn load_resource(
-    file: &Found,
-    by_rel: &HashMap<&str, &Found>,
-    options: &SiteOptions,
-    stats: &mut LoadStats,
-) -> Result<Resource, LoadError> {
-    let identity = load_variant(ContentCoding::Identity, file, options, stats)?;
-    let mut variants = vec![identity];
-    for encoding in ContentCoding::ALL_CODED {
-        let sibling = format!("{}{}", file.rel, encoding.extension());
-        if let Some(found) = by_rel.get(sibling.as_str()) {
-            // A sibling that does not save bytes costs the client a decode for nothing.
-            if found.meta.len() < variants[0].len {
-                variants.push(load_variant(encoding, found, options, stats)?);
-                stats.encoded_variants += 1;
+/// Loads resources, one copy of the bytes per file whatever the number of names
+/// (links) that lead to it.
+struct Loader<'a> {
+    options: &'a SiteOptions,
+    stats: &'a mut LoadStats,
+    /// (device, inode) -> the bytes and ETag of a file already loaded.
+    by_inode: HashMap<(u64, u64), (Bytes, HeaderValue)>,
+}
+
+impl Loader<'_> {
+    fn resource(
+        &mut self,
+        file: &Found,
+        by_rel: &HashMap<&str, &Found>,
+    ) -> Result<Resource, LoadError> {
+        let identity = self.variant(ContentCoding::Identity, file)?;
+        let mut variants = vec![identity];
+        for coding in ContentCoding::ALL_CODED {
+            let sibling = format!("{}{}", file.rel, coding.extension());
+            if let Some(found) = by_rel.get(sibling.as_str()) {
+                // A sibling that does not save bytes costs the client a decode for nothing.
+                if found.meta.len() < variants[0].len {
+                    variants.push(self.variant(coding, found)?);
+                    self.stats.encoded_variants += 1;
+                }
             }
         }
+        let file_name = file.rel.rsplit('/').next().unwrap_or(&file.rel);
+        let content_type = mime::content_type(file_name);
+        let cache = &self.options.cache;
+        let cache_control = if mime::is_html(content_type) {
+            &cache.html
+        } else if has_content_hash(file_name) {
+            &cache.hashed
+        } else {
+            &cache.other
+        };
+        Ok(Resource {
+            encodings: variants.iter().map(|v| v.encoding).collect(),
+            variants,
+            content_type: HeaderValue::from_static(content_type),
+            cache_control: cache_control.clone(),
+            last_modified: file.meta.modified().ok().and_then(last_modified),
+        })
     }
-    let file_name = file.rel.rsplit('/').next().unwrap_or(&file.rel);
-    let content_type = mime::content_type(file_name);
-    let cache_control = if mime::is_html(content_type) {
-        &options.cache.html
-    } else if has_content_hash(file_name) {
-        &options.cache.hashed
-    } else {
-        &options.cache.other
-    };
-    Ok(Resource {
-        encodings: variants.iter().map(|v| v.encoding).collect(),
-        variants,
-        content_type: HeaderValue::from_static(content_type),
-        cache_control: cache_control.clone(),
-        last_modified: file.meta.modified().ok().and_then(last_modified),
-    })
-}
 
-fn load_variant(
-    encoding: ContentCoding,
-    file: &Found,
-    options: &SiteOptions,
-    stats: &mut LoadStats,
-) -> Result<Variant, LoadError> {
-    let len = file.meta.len();
-    let (content, hash) = if len <= options.preload_limit {
-        let bytes = fs::read(&file.real).map_err(at(&file.real))?;
-        let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
-        stats.memory_bytes += bytes.len() as u64;
-        (Content::Memory(Bytes::from(bytes)), hash)
-    } else {
-        stats.streamed_files += 1;
-        let hash = hash_file(&file.real).map_err(at(&file.real))?;
-        (Content::Disk(file.real.as_path().into()), hash)
-    };
-    let len = match &content {
-        Content::Memory(bytes) => bytes.len() as u64,
-        Content::Disk(_) => len,
-    };
-    Ok(Variant {
-        encoding,
-        content,
-        len,
-        etag: HeaderValue::try_from(format!("\"{hash:032x}\""))
-            .expect("hex is a valid header value"),
-        content_length: HeaderValue::from(len),
-    })
-}
+    fn variant(&mut self, encoding: ContentCoding, file: &Found) -> Result<Variant, LoadError> {
+        let inode = (file.meta.dev(), file.meta.ino());
+        let (content, etag) = match self.by_inode.get(&inode) {
+            Some(loaded) => {
+                self.stats.shared_names += 1;
+                loaded.clone()
+            }
+            None => {
+                let content = self.content(file).map_err(at(&file.real))?;
+                let hash = xxhash_rust::xxh3::xxh3_128(&content);
+                let etag = HeaderValue::try_from(format!("\"{hash:032x}\""))
+                    .expect("hex is a valid header value");
+                self.by_inode.insert(inode, (content.clone(), etag.clone()));
+                (content, etag)
+            }
+        };
+        let len = content.len() as u64;
+        Ok(Variant {
+            encoding,
+            content,
+            len,
+            etag,
+            content_length: HeaderValue::from(len),
+        })
+    }
 
-fn hash_file(path: &Path) -> io::Result<u128> {
-    let mut file = fs::File::open(path)?;
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        match file.read(&mut buf)? {
-            0 => return Ok(hasher.digest128()),
-            n => hasher.update(&buf[..n]),
+    /// The file's bytes: copied up to the preload limit, mapped above it. Opened
+    /// without following a link (the walk resolved links already), and refused if
+    /// it is no longer the file the walk found.
+    fn content(&mut self, file: &Found) -> io::Result<Bytes> {
+        let mut opened = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&file.real)?;
+        let meta = opened.metadata()?;
+        if (meta.dev(), meta.ino()) != (file.meta.dev(), file.meta.ino()) || !meta.is_file() {
+            return Err(io::Error::other(
+                "the file changed while ROOT was being loaded",
+            ));
+        }
+        let len = meta.len();
+        if len <= self.options.preload_limit {
+            let mut bytes = Vec::with_capacity(len as usize);
+            opened.read_to_end(&mut bytes)?;
+            self.stats.memory_bytes += bytes.len() as u64;
+            Ok(Bytes::from(bytes))
+        } else {
+            let len = usize::try_from(len).map_err(io::Error::other)?;
+            let mapping = mapped::Mapping::new(&opened, len)?;
+            self.stats.mapped_files += 1;
+            self.stats.mapped_bytes += len as u64;
+            Ok(Bytes::from_owner(mapping))
         }
     }
 }
@@ -468,8 +509,9 @@ fn last_modified(mtime: SystemTime) -> Option<LastModified> {
 
 /// Whether a file name carries a content hash that bundlers add (`app.3f9a1c2e.js`,
 /// `chunk-5d41402abc4b2a76.css`): such a file never changes under its name, so it
-/// may be cached for a year. A token qualifies when it is 8 or more characters of
-/// letters and digits, with at least one of each (plain words never qualify).
+/// may be cached for a year. The name before its extension is split at `.`, `-`,
+/// `_` and `~`; a token after the first qualifies when it is 8 or more ASCII
+/// letters and digits with at least one of each (plain words never qualify).
 pub fn has_content_hash(file_name: &str) -> bool {
     let stem = file_name
         .rsplit_once('.')
@@ -482,12 +524,16 @@ pub fn has_content_hash(file_name: &str) -> bool {
     })
 }
 
+/// `1536` -> `1.5 KiB`, in integer arithmetic (float formatting costs 9 KB of binary).
 fn human_bytes(n: u64) -> String {
-    match n {
-        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
-        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
-        n => format!("{n} B"),
-    }
+    let (unit, shift) = match n {
+        n if n >= 1 << 30 => ("GiB", 30),
+        n if n >= 1 << 20 => ("MiB", 20),
+        n if n >= 1 << 10 => ("KiB", 10),
+        n => return format!("{n} B"),
+    };
+    let tenths = (n * 10 + (1 << shift) / 2) >> shift;
+    format!("{}.{} {unit}", tenths / 10, tenths % 10)
 }
 
 #[cfg(test)]
@@ -514,6 +560,14 @@ mod tests {
         ] {
             assert!(!has_content_hash(no), "{no}");
         }
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(10 << 20), "10.0 MiB");
+        assert_eq!(human_bytes((3 << 30) + (1 << 29)), "3.5 GiB");
     }
 
     #[test]
