@@ -45,6 +45,14 @@ step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy -D warnings" cargo clippy --locked --all-targets -- -D warnings
 step "cargo doc (no warnings)" env RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps
 step "cargo test" cargo test --locked
+# The black-box suites again, against the static release binary that ships.
+static_black_box() {
+  local bin
+  bin=$(scripts/build-static.sh) || return 1
+  case "$bin" in /*) ;; *) bin="$PWD/$bin" ;; esac
+  MOTE_TEST_BIN="$bin" cargo test --locked --test http --test hardening --test lifecycle --test reliability
+}
+step "black-box tests on the static release binary" static_black_box
 
 if needs nix --version && [ -x ../shared/nix-eval/check.sh ]; then
   step "nix flake evaluation (../shared/nix-eval/check.sh)" ../shared/nix-eval/check.sh

@@ -27,7 +27,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Mutex, OnceLock};
 use std::task::{ready, Context, Poll};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Buf;
@@ -47,52 +46,65 @@ pub struct Counters {
     pub dropped_lines: AtomicU64,
 }
 
-/// The running log: its buffer, its queue and the thread that drains it.
+/// The running log: the buffer requests append to, and the two writer threads.
 struct Sink {
     buffer: Mutex<Vec<u8>>,
-    queue: SyncSender<Chunk>,
+    /// Full buffers for stdout; `None` asks the thread to end.
+    stdout: SyncSender<Option<Vec<u8>>>,
+    /// Lines for stderr; `None` asks the thread to end.
+    stderr: SyncSender<Option<Vec<u8>>>,
     counters: Counters,
-    writer: Mutex<Option<(JoinHandle<()>, Receiver<()>)>>,
-}
-
-enum Chunk {
-    Stdout(Vec<u8>),
-    Stderr(Vec<u8>),
-    /// Write what came before, then end.
-    Stop,
+    /// Each thread says here when it has ended.
+    ended: Mutex<Receiver<()>>,
 }
 
 static SINK: OnceLock<Sink> = OnceLock::new();
 
-/// Starts the writer thread. Until this is called (a library user that never
-/// calls it), access-log lines are not recorded and [`notice`] writes directly.
+/// Starts the writer threads: one for stdout, and one for stderr that also hands
+/// the partial buffer to the first every second and reports dropped lines (a
+/// blocked stdout cannot stop it from saying so). Until this is called (a library
+/// user that never calls it), access-log lines are not recorded and [`notice`]
+/// writes directly.
 pub fn start() {
     SINK.get_or_init(|| {
-        let (queue, chunks) = mpsc::sync_channel(QUEUE);
-        let (done_tx, done_rx) = mpsc::channel();
-        let writer = std::thread::Builder::new()
-            .name("mote-log".into())
-            .spawn(move || {
-                write_chunks(chunks);
-                let _ = done_tx.send(());
-            })
-            .expect("a thread for the log writer");
+        let (stdout, stdout_rx) = mpsc::sync_channel::<Option<Vec<u8>>>(QUEUE);
+        let (stderr, stderr_rx) = mpsc::sync_channel(QUEUE);
+        let (ended_tx, ended) = mpsc::channel();
+        let ended_too = ended_tx.clone();
+        spawn("mote-log-out", move || {
+            while let Ok(Some(bytes)) = stdout_rx.recv() {
+                write_ignoring_errors(true, &bytes);
+            }
+            let _ = ended_tx.send(());
+        });
+        spawn("mote-log-err", move || {
+            write_stderr(stderr_rx);
+            let _ = ended_too.send(());
+        });
         Sink {
             buffer: Mutex::new(Vec::with_capacity(CHUNK)),
-            queue,
+            stdout,
+            stderr,
             counters: Counters::default(),
-            writer: Mutex::new(Some((writer, done_rx))),
+            ended: Mutex::new(ended),
         }
     });
 }
 
-/// The log's counters (zero when it was never started).
+fn spawn(name: &str, body: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(body)
+        .expect("a thread for the log writer");
+}
+
+/// The log's counters (`None` when it was never started).
 pub fn counters() -> Option<&'static Counters> {
     SINK.get().map(|sink| &sink.counters)
 }
 
 /// A line for stderr (a warning) or, with `to_stdout`, for stdout (a lifecycle
-/// message), after the access-log lines recorded before it.
+/// message, after the access-log lines recorded before it).
 pub fn notice(line: &str, to_stdout: bool) {
     let mut bytes = Vec::with_capacity(line.len() + 1);
     bytes.extend_from_slice(line.as_bytes());
@@ -102,48 +114,42 @@ pub fn notice(line: &str, to_stdout: bool) {
         return;
     };
     if to_stdout {
-        sink.append(&bytes);
+        sink.lock().extend_from_slice(&bytes);
         sink.hand_over();
     } else {
-        let _ = sink.queue.try_send(Chunk::Stderr(bytes));
+        let _ = sink.stderr.try_send(Some(bytes));
     }
 }
 
-/// Writes out what is buffered and stops the writer thread, waiting at most
-/// `limit` for it (a blocked stdout must not hold up the exit).
+/// Writes out what is buffered and stops the writer threads, waiting at most
+/// `limit` for them (a blocked stdout must not hold up the exit).
 pub fn finish(limit: Duration) {
     let Some(sink) = SINK.get() else { return };
     sink.hand_over();
-    let _ = sink.queue.try_send(Chunk::Stop);
-    let writer = sink
-        .writer
+    let _ = sink.stdout.try_send(None);
+    let _ = sink.stderr.try_send(None);
+    let deadline = Instant::now() + limit;
+    let ended = sink
+        .ended
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .take();
-    if let Some((thread, done)) = writer {
-        if done.recv_timeout(limit).is_ok() {
-            let _ = thread.join();
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    for _ in 0..2 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if ended.recv_timeout(left).is_err() {
+            return;
         }
     }
 }
 
 impl Sink {
-    fn append(&self, line: &[u8]) -> bool {
-        let mut buffer = self.lock();
-        buffer.extend_from_slice(line);
-        buffer.len() >= CHUNK
-    }
-
-    /// Queues the buffered lines for the writer; drops (and counts) them when the
-    /// queue is full.
+    /// Queues the buffered lines for the stdout writer; drops (and counts) them
+    /// when its queue is full.
     fn hand_over(&self) {
         let full = std::mem::replace(&mut *self.lock(), Vec::with_capacity(CHUNK));
         if full.is_empty() {
             return;
         }
-        if let Err(TrySendError::Full(Chunk::Stdout(lost))) =
-            self.queue.try_send(Chunk::Stdout(full))
-        {
+        if let Err(TrySendError::Full(Some(lost))) = self.stdout.try_send(Some(full)) {
             let lines = lost.iter().filter(|&&b| b == b'\n').count() as u64;
             self.counters
                 .dropped_lines
@@ -158,31 +164,36 @@ impl Sink {
     }
 }
 
-/// The writer thread: chunks as they come, the partial buffer every second, and a
-/// line on stderr when lines were dropped since the last one.
-fn write_chunks(chunks: Receiver<Chunk>) {
+/// The stderr thread: its lines as they come; every second the partial stdout
+/// buffer handed over and, when lines were dropped since the last report, a line
+/// saying how many; the same report once more at the end.
+fn write_stderr(lines: Receiver<Option<Vec<u8>>>) {
     let mut reported = 0;
+    let report = |reported: &mut u64| {
+        let Some(sink) = SINK.get() else { return };
+        let dropped = sink.counters.dropped_lines.load(Ordering::Relaxed);
+        if dropped != *reported {
+            *reported = dropped;
+            let line = format!(
+                "mote: access log: {dropped} lines dropped so far (stdout is not being read fast enough)\n"
+            );
+            write_ignoring_errors(false, line.as_bytes());
+        }
+    };
     loop {
-        match chunks.recv_timeout(Duration::from_secs(1)) {
-            Ok(Chunk::Stdout(bytes)) => write_ignoring_errors(true, &bytes),
-            Ok(Chunk::Stderr(bytes)) => write_ignoring_errors(false, &bytes),
-            Ok(Chunk::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+        match lines.recv_timeout(Duration::from_secs(1)) {
+            Ok(Some(bytes)) => write_ignoring_errors(false, &bytes),
+            Ok(None) | Err(RecvTimeoutError::Disconnected) => {
+                report(&mut reported);
+                return;
+            }
             Err(RecvTimeoutError::Timeout) => {
                 if let Some(sink) = SINK.get() {
                     sink.hand_over();
                 }
             }
         }
-        if let Some(sink) = SINK.get() {
-            let dropped = sink.counters.dropped_lines.load(Ordering::Relaxed);
-            if dropped != reported {
-                reported = dropped;
-                let line = format!(
-                    "mote: access log: {dropped} lines dropped so far (stdout is not being read fast enough)\n"
-                );
-                write_ignoring_errors(false, line.as_bytes());
-            }
-        }
+        report(&mut reported);
     }
 }
 

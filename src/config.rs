@@ -140,11 +140,20 @@ pub const OPTIONS: &[Opt] = &[
         help: "Time a kept-alive connection may sit idle between requests",
     },
     Opt {
+        long: "send-timeout",
+        short: None,
+        value: Some("DUR"),
+        default: Some("30s"),
+        help: "Time a response may make no progress (the client not reading) before\n\
+               the connection is cut",
+    },
+    Opt {
         long: "grace",
         short: None,
         value: Some("DUR"),
         default: Some("10s"),
-        help: "On SIGTERM/SIGINT, time in-flight responses get to finish",
+        help: "On SIGTERM, SIGINT or SIGHUP, time in-flight responses get to finish\n\
+               (a second signal ends it at once)",
     },
     Opt {
         long: "workers",
@@ -383,6 +392,7 @@ where
             max_header_size: max_header_size as usize,
             header_timeout: value(required("header-timeout"), parse_duration)?,
             idle_timeout: value(required("idle-timeout"), parse_duration)?,
+            send_timeout: value(required("send-timeout"), parse_duration)?,
             grace: value(required("grace"), parse_duration_or_zero)?,
             workers: opt(get("workers"), parse_count)?
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),

@@ -18,7 +18,8 @@ pub fn run(url: Option<String>) -> u8 {
     match probe(&url, DEADLINE) {
         Ok(_) => 0,
         Err(why) => {
-            eprintln!("mote healthcheck: {url}: {why}");
+            // Not eprintln!: a closed stderr must not turn "unhealthy" into a panic.
+            let _ = writeln!(std::io::stderr(), "mote healthcheck: {url}: {why}");
             1
         }
     }

@@ -1,29 +1,34 @@
-//! The listener, connections and their limits, and shutdown on SIGTERM/SIGINT.
+//! The listener, connections and their limits, and shutdown on signals.
 //!
 //! mote runs as PID 1 in its image, with no init: the kernel gives PID 1 no default
-//! signal actions, so the handlers here are what makes `docker stop` work. On a
-//! signal it stops accepting (the listening socket is closed, so new connections are
-//! refused at once), asks every connection to finish its in-flight response and
-//! close, waits up to the grace period, and returns; the process exits 0. There are
-//! no child processes, so nothing needs reaping.
+//! signal actions, so the handlers here are what makes `docker stop` work. On
+//! SIGTERM, SIGINT or SIGHUP it stops accepting (the listening socket is closed, so
+//! new connections are refused at once), asks every connection to finish its
+//! in-flight response and close, waits up to the grace period, and returns; the
+//! process exits 0. A second signal during the grace period ends it at once. There
+//! are no child processes, so nothing needs reaping.
 
+mod host;
+mod os;
 mod timeouts;
 
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
-use std::sync::Arc;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 use crate::access_log::{self, AccessLog};
-use timeouts::{CountingIo, HeadTimer, ReadCount};
+pub use host::host_is_valid;
+use host::RequireHost;
+use timeouts::{ConnIo, HeadTimer, ReadCount};
 
 /// The server's slice of the configuration: where to listen, the limits on
 /// connections, and shutdown.
@@ -31,7 +36,8 @@ use timeouts::{CountingIo, HeadTimer, ReadCount};
 pub struct ServerOptions {
     /// The address to bind (port 0: any free port, reported to `on_listening`).
     pub listen: SocketAddr,
-    /// Connections served at once; more wait in the listen backlog.
+    /// Connections served at once; more wait in the listen backlog. Lowered at
+    /// start to what the open-file limit allows.
     pub max_connections: usize,
     /// The largest request head accepted (hyper answers 431 beyond it).
     pub max_header_size: usize,
@@ -39,7 +45,10 @@ pub struct ServerOptions {
     pub header_timeout: Duration,
     /// Time a kept-alive connection may sit idle between requests.
     pub idle_timeout: Duration,
-    /// On SIGTERM/SIGINT, time in-flight responses get to finish.
+    /// Time a response may make no progress (the client not reading) before the
+    /// connection is cut.
+    pub send_timeout: Duration,
+    /// On SIGTERM/SIGINT/SIGHUP, time in-flight responses get to finish.
     pub grace: Duration,
     /// Runtime worker threads (1: a current-thread runtime).
     pub workers: usize,
@@ -71,20 +80,24 @@ impl fmt::Display for ServeError {
 impl std::error::Error for ServeError {}
 
 /// Binds, calls `on_listening` with the bound address (the port is real even when
-/// 0 was asked for), and serves `app` until SIGTERM or SIGINT has been handled.
+/// 0 was asked for), and serves `app` until a signal has been handled.
 pub fn run(
     options: &ServerOptions,
     app: Router,
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
-    let listener = std::net::TcpListener::bind(options.listen)
-        .map_err(|e| ServeError::Bind(options.listen, e))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| ServeError::Bind(options.listen, e))?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| ServeError::Bind(local, e))?;
+    let mut options = *options;
+    let fits = os::raise_open_file_limit().unwrap_or(u64::MAX);
+    if options.max_connections as u64 > fits {
+        access_log::notice(
+            &format!(
+                "mote: --max-connections {} lowered to {fits}: that is what the open-file limit allows (raise it with ulimit -n)",
+                options.max_connections
+            ),
+            false,
+        );
+        options.max_connections = fits as usize;
+    }
 
     // One worker: a current-thread runtime, with no work-stealing machinery between
     // the socket and the response (measured in bench/: a tighter latency tail).
@@ -96,24 +109,38 @@ pub fn run(
         builder
     };
     let runtime = builder.enable_all().build().map_err(ServeError::Runtime)?;
-    if options.access_log {
-        access_log::start();
-    }
     let result = runtime.block_on(async {
+        let listener = bind(options.listen).map_err(|e| ServeError::Bind(options.listen, e))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| ServeError::Bind(options.listen, e))?;
         // Handlers first: a signal that arrives once we say we listen must count.
         let signals = Signals::new().map_err(ServeError::Runtime)?;
-        let listener = TcpListener::from_std(listener).map_err(|e| ServeError::Bind(local, e))?;
+        if options.access_log {
+            access_log::start();
+        }
         on_listening(local);
-        serve(listener, app, *options, signals).await;
+        serve(listener, app, options, signals).await;
         Ok(())
     });
-    // Connections still open after the grace period are dropped here; a disk read
-    // in progress on the blocking pool is not waited for.
+    // Connections still open after the grace period are dropped here.
     runtime.shutdown_timeout(Duration::from_millis(100));
     // Lines of responses cut at the end of the grace period, too; a stdout that
     // does not take them within a second does not hold up the exit.
     access_log::finish(Duration::from_secs(1));
     result
+}
+
+/// A listening socket with the backlog the kernel allows (std's is fixed at 128:
+/// a burst of connections beyond the cap would be refused instead of waiting).
+fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(os::listen_backlog())
 }
 
 async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut signals: Signals) {
@@ -158,24 +185,27 @@ async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut s
     let open = options.max_connections - slots.available_permits();
     access_log::notice(
         &format!(
-            "mote: {signal} received, finishing {open} open connection(s) (grace {:?})",
+            "mote: {signal} received, finishing {open} open connection(s) (grace {:?}; a second signal ends it now)",
             options.grace
         ),
         true,
     );
     let _ = stop_tx.send(true);
     let all_closed = slots.acquire_many(options.max_connections as u32);
-    let drained = tokio::time::timeout(options.grace, all_closed)
-        .await
-        .is_ok();
-    let open = options.max_connections - slots.available_permits();
-    access_log::notice(
-        &match drained {
-            true => "mote: all connections closed, exiting".to_string(),
-            false => format!("mote: grace period over, closing {open} connection(s), exiting"),
+    let ending = tokio::select! {
+        drained = tokio::time::timeout(options.grace, all_closed) => match drained {
+            Ok(_) => "all connections closed".to_string(),
+            Err(_) => format!(
+                "grace period over, closing {} connection(s)",
+                options.max_connections - slots.available_permits()
+            ),
         },
-        true,
-    );
+        second = signals.recv() => format!(
+            "second signal ({second}), closing {} connection(s) now",
+            options.max_connections - slots.available_permits()
+        ),
+    };
+    access_log::notice(&format!("mote: {ending}, exiting"), true);
 }
 
 async fn connection(
@@ -188,9 +218,9 @@ async fn connection(
 ) {
     let _ = stream.set_nodelay(true);
     let reads = ReadCount::default();
-    let io = TokioIo::new(CountingIo::new(stream, reads.clone()));
+    let io = TokioIo::new(ConnIo::new(stream, reads.clone(), options.send_timeout));
     // With the log off (never started), the layer records nothing.
-    let service = TowerToHyperService::new(AccessLog::new(app, peer.ip()));
+    let service = TowerToHyperService::new(AccessLog::new(RequireHost(app), peer.ip()));
     let connection = http1::Builder::new()
         .timer(HeadTimer::new(
             options.header_timeout,
@@ -199,6 +229,9 @@ async fn connection(
         ))
         .header_read_timeout(options.header_timeout)
         .max_buf_size(options.max_header_size)
+        // A client that sends its request and then shuts down its side
+        // (shutdown(SHUT_WR)) still gets the response.
+        .half_close(true)
         .serve_connection(io, service);
     tokio::pin!(connection);
     tokio::select! {
@@ -221,10 +254,12 @@ fn is_per_connection(e: &io::Error) -> bool {
     )
 }
 
-/// SIGTERM (docker stop, Kubernetes) and SIGINT (Ctrl-C, docker run -it).
+/// SIGTERM (docker stop, Kubernetes), SIGINT (Ctrl-C, docker run -it) and SIGHUP
+/// (a closed terminal, when not PID 1): all three drain and exit 0.
 struct Signals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -233,6 +268,7 @@ impl Signals {
         Ok(Signals {
             term: signal(SignalKind::terminate())?,
             int: signal(SignalKind::interrupt())?,
+            hup: signal(SignalKind::hangup())?,
         })
     }
 
@@ -240,6 +276,7 @@ impl Signals {
         tokio::select! {
             _ = self.term.recv() => "SIGTERM",
             _ = self.int.recv() => "SIGINT",
+            _ = self.hup.recv() => "SIGHUP",
         }
     }
 }

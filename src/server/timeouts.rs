@@ -7,6 +7,10 @@
 //!
 //! The first head on a connection always gets the header deadline from accept: a
 //! client that connects and says nothing is a slowloris, not an idle keep-alive.
+//!
+//! The other direction: [`ConnIo`] cuts a connection whose writes make no progress
+//! for the send timeout (a client that asks for a large file and never reads would
+//! otherwise hold its connection slot forever).
 
 use std::future::Future;
 use std::io;
@@ -19,6 +23,7 @@ use std::time::{Duration, Instant};
 use hyper::rt::{Sleep, Timer};
 use pin_project_lite::pin_project;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Instant as TokioInstant;
 
 /// Counts reads that brought bytes, shared by a connection's socket and its timer.
 pub type ReadCount = Arc<AtomicU64>;
@@ -98,21 +103,34 @@ impl Future for HeadSleep {
 }
 
 pin_project! {
-    /// A socket that counts the reads that brought bytes, for [`HeadTimer`].
-    pub struct CountingIo<T> {
+    /// A socket that counts the reads that brought bytes (for [`HeadTimer`]) and
+    /// fails a write that has made no progress for `send_timeout`.
+    pub struct ConnIo<T> {
         #[pin]
         inner: T,
         reads: ReadCount,
+        send_timeout: Duration,
+        // Armed when a write first returns Pending; disarmed by any progress.
+        // Boxed (once per connection): hyper wants an Unpin socket.
+        stalled: Pin<Box<tokio::time::Sleep>>,
+        stall_armed: bool,
     }
 }
 
-impl<T> CountingIo<T> {
-    pub fn new(inner: T, reads: ReadCount) -> Self {
-        CountingIo { inner, reads }
+impl<T> ConnIo<T> {
+    /// Wraps a connection's socket (inside the runtime: the stall timer is tokio's).
+    pub fn new(inner: T, reads: ReadCount, send_timeout: Duration) -> Self {
+        ConnIo {
+            inner,
+            reads,
+            send_timeout,
+            stalled: Box::pin(tokio::time::sleep(send_timeout)),
+            stall_armed: false,
+        }
     }
 }
 
-impl<T: AsyncRead> AsyncRead for CountingIo<T> {
+impl<T: AsyncRead> AsyncRead for ConnIo<T> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -128,13 +146,46 @@ impl<T: AsyncRead> AsyncRead for CountingIo<T> {
     }
 }
 
-impl<T: AsyncWrite> AsyncWrite for CountingIo<T> {
+impl<T: AsyncWrite> ConnIo<T> {
+    /// Passes a write's result through, arming the stall timer on the first
+    /// Pending and failing with TimedOut once it fires; any result but Pending is
+    /// progress (or an error of the socket's own) and disarms it.
+    fn watch<R>(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        write: impl FnOnce(Pin<&mut T>, &mut Context<'_>) -> Poll<io::Result<R>>,
+    ) -> Poll<io::Result<R>> {
+        let this = self.project();
+        match write(this.inner, cx) {
+            Poll::Pending => {
+                if !*this.stall_armed {
+                    *this.stall_armed = true;
+                    let deadline = TokioInstant::now() + *this.send_timeout;
+                    this.stalled.as_mut().reset(deadline);
+                }
+                match this.stalled.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "send timeout: the client stopped reading",
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+            done => {
+                *this.stall_armed = false;
+                done
+            }
+        }
+    }
+}
+
+impl<T: AsyncWrite> AsyncWrite for ConnIo<T> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.project().inner.poll_write(cx, buf)
+        self.watch(cx, |inner, cx| inner.poll_write(cx, buf))
     }
 
     fn poll_write_vectored(
@@ -142,7 +193,7 @@ impl<T: AsyncWrite> AsyncWrite for CountingIo<T> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.project().inner.poll_write_vectored(cx, bufs)
+        self.watch(cx, |inner, cx| inner.poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -150,10 +201,10 @@ impl<T: AsyncWrite> AsyncWrite for CountingIo<T> {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().inner.poll_flush(cx)
+        self.watch(cx, |inner, cx| inner.poll_flush(cx))
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().inner.poll_shutdown(cx)
+        self.watch(cx, |inner, cx| inner.poll_shutdown(cx))
     }
 }
