@@ -4,7 +4,8 @@
 #   scripts/test.sh
 #
 # Steps: rustfmt, clippy, rustdoc, the Rust tests (unit, in-process service, the
-# example app and integration over real TCP, README/toolchain agreement), the
+# example app and integration over real TCP, reliability, the soak, README/toolchain
+# agreement), the same black-box suites on the static binary, the fuzzers, the
 # offline Nix evaluation (../shared/nix-eval/check.sh), the no-Nix image and its
 # container proof, the Dockerfile's final stage, reproducibility, the browser
 # test, the deployment manifests, and the benchmark harness in quick mode.
@@ -12,7 +13,7 @@
 # A step whose tool is missing (docker, chromium, nix) is SKIPPED with the reason
 # on a developer machine, and FAILS when CI=true: CI must prove everything.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 passed=0
 failed=0
 skipped=0
@@ -44,6 +45,8 @@ needs() {
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy -D warnings" cargo clippy --locked --all-targets -- -D warnings
 step "cargo doc (no warnings)" env RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps
+# The soak (tests/soak.rs) runs 5 s on a developer machine, 60 s in CI.
+if [ "${CI:-}" = true ]; then export MOTE_SOAK_SECONDS="${MOTE_SOAK_SECONDS:-60}"; fi
 step "cargo test" cargo test --locked
 # The black-box suites again, against the static release binary that ships.
 static_black_box() {
@@ -53,6 +56,9 @@ static_black_box() {
   MOTE_TEST_BIN="$bin" cargo test --locked --test http --test hardening --test lifecycle --test reliability
 }
 step "black-box tests on the static release binary" static_black_box
+
+# Every parser under libFuzzer: 60 s a target in CI, 10 s here.
+step "fuzz (cargo-fuzz, every target)" scripts/fuzz.sh "$([ "${CI:-}" = true ] && echo 60 || echo 10)"
 
 if needs nix --version && [ -x ../shared/nix-eval/check.sh ]; then
   step "nix flake evaluation (../shared/nix-eval/check.sh)" ../shared/nix-eval/check.sh

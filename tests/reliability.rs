@@ -203,6 +203,38 @@ fn a_client_that_stops_reading_is_cut_after_the_send_timeout() {
     }
 }
 
+/// The send timeout counts a client that reads slowly but steadily as making
+/// progress, even when the writer stays blocked longer than the timeout (the
+/// kernel wakes it only once a third of a multi-megabyte send buffer is free).
+/// The soak found this: such downloads were cut.
+#[test]
+fn a_slow_but_steady_reader_is_not_cut() {
+    let root = TempDir::new("steady");
+    let big = patterned(6_000_000, 229);
+    root.write("big.bin", &big);
+    let server = Server::start(root.path(), &["--send-timeout", "1s"]);
+    let mut stream = server.connect();
+    stream
+        .write_all(b"GET /big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut received = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => received.extend_from_slice(&buf[..n]),
+            Err(e) => panic!("cut after {} bytes: {e}", received.len()),
+        }
+        std::thread::sleep(Duration::from_millis(60));
+    }
+    let head_end = received.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert!(
+        received[head_end..] == big[..],
+        "cut after {} body bytes",
+        received.len() - head_end
+    );
+}
+
 /// Issue 11, 5: clients that send a request and then shut down their side
 /// (shutdown(SHUT_WR)) got a response only 34 times out of 200.
 #[test]

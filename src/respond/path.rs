@@ -189,6 +189,56 @@ mod tests {
         assert_eq!(resolve("/%ff"), Err(Rejection::BadEncoding));
     }
 
+    /// The invariant behind "no traversal in any spelling": whatever the request
+    /// path, a key that comes back names something below ROOT. 200,000 paths
+    /// built from the characters traversal spellings are made of.
+    #[test]
+    fn property_no_key_escapes_root() {
+        const PIECES: &[&str] = &[
+            "/", "/", ".", "..", "%2e", "%2E", "%2f", "%2F", "%5c", "%25", "%00", "%", "\\", "a",
+            "b.txt", "é", "%c3%a9", "~", "%252e", "//", "./", "../", ";", "?", "#",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..200_000 {
+            let mut raw = String::from("/");
+            for _ in 0..(next() % 12) {
+                raw.push_str(PIECES[(next() % PIECES.len() as u64) as usize]);
+            }
+            let Ok(safe) = resolve(&raw) else { continue };
+            let key: &str = &safe.key;
+            assert!(
+                !key.starts_with('/') && !key.ends_with('/'),
+                "{raw:?} -> {key:?}"
+            );
+            if key.is_empty() {
+                continue;
+            }
+            for segment in key.split('/') {
+                assert!(!segment.is_empty(), "{raw:?} -> {key:?}");
+                assert!(segment != "." && segment != "..", "{raw:?} -> {key:?}");
+                assert!(!segment.contains('\\'), "{raw:?} -> {key:?}");
+                assert!(
+                    !segment.bytes().any(|b| b.is_ascii_control()),
+                    "{raw:?} -> {key:?}"
+                );
+            }
+            // And the key joined under a root stays under it, as a path.
+            let joined = std::path::Path::new("/root").join(key);
+            assert!(
+                joined
+                    .components()
+                    .all(|c| !matches!(c, std::path::Component::ParentDir)),
+                "{raw:?} -> {key:?}"
+            );
+        }
+    }
+
     #[test]
     fn location_encoding() {
         assert_eq!(encode("a b/ü?#"), "a%20b/%C3%BC%3F%23");

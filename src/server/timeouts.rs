@@ -14,6 +14,7 @@
 
 use std::future::Future;
 use std::io;
+use std::os::fd::{AsRawFd, RawFd};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -114,6 +115,8 @@ pin_project! {
         // Boxed (once per connection): hyper wants an Unpin socket.
         stalled: Pin<Box<tokio::time::Sleep>>,
         stall_armed: bool,
+        // Bytes in the kernel's send queue when the timer was armed.
+        queued_at_arm: u64,
     }
 }
 
@@ -126,6 +129,7 @@ impl<T> ConnIo<T> {
             send_timeout,
             stalled: Box::pin(tokio::time::sleep(send_timeout)),
             stall_armed: false,
+            queued_at_arm: 0,
         }
     }
 }
@@ -146,30 +150,42 @@ impl<T: AsyncRead> AsyncRead for ConnIo<T> {
     }
 }
 
-impl<T: AsyncWrite> ConnIo<T> {
+impl<T: AsyncWrite + AsRawFd> ConnIo<T> {
     /// Passes a write's result through, arming the stall timer on the first
-    /// Pending and failing with TimedOut once it fires; any result but Pending is
-    /// progress (or an error of the socket's own) and disarms it.
+    /// Pending; any result but Pending is progress (or an error of the socket's
+    /// own) and disarms it. When the timer fires, the kernel's send queue says
+    /// whether the client read anything meanwhile: a steady but slow reader keeps
+    /// the writer Pending for long (the kernel wakes a writer only once a third of
+    /// a large send buffer is free), and only a client that took nothing at all
+    /// for the whole timeout is cut, with TimedOut.
     fn watch<R>(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         write: impl FnOnce(Pin<&mut T>, &mut Context<'_>) -> Poll<io::Result<R>>,
     ) -> Poll<io::Result<R>> {
         let this = self.project();
+        let fd = this.inner.as_raw_fd();
         match write(this.inner, cx) {
             Poll::Pending => {
                 if !*this.stall_armed {
                     *this.stall_armed = true;
+                    *this.queued_at_arm = unsent_bytes(fd);
                     let deadline = TokioInstant::now() + *this.send_timeout;
                     this.stalled.as_mut().reset(deadline);
                 }
-                match this.stalled.as_mut().poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        "send timeout: the client stopped reading",
-                    ))),
-                    Poll::Pending => Poll::Pending,
+                while this.stalled.as_mut().poll(cx).is_ready() {
+                    let queued = unsent_bytes(fd);
+                    if queued >= *this.queued_at_arm {
+                        return Poll::Ready(Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            "send timeout: the client stopped reading",
+                        )));
+                    }
+                    *this.queued_at_arm = queued;
+                    let deadline = TokioInstant::now() + *this.send_timeout;
+                    this.stalled.as_mut().reset(deadline);
                 }
+                Poll::Pending
             }
             done => {
                 *this.stall_armed = false;
@@ -179,7 +195,19 @@ impl<T: AsyncWrite> ConnIo<T> {
     }
 }
 
-impl<T: AsyncWrite> AsyncWrite for ConnIo<T> {
+/// Bytes written to a socket that the peer has not acknowledged (SIOCOUTQ); 0
+/// where the kernel does not say, which makes a stall count as no progress.
+fn unsent_bytes(fd: RawFd) -> u64 {
+    let mut queued: libc::c_int = 0;
+    // SAFETY: SIOCOUTQ writes one int through a valid pointer; `fd` is the open
+    // socket of this connection.
+    match unsafe { libc::ioctl(fd, libc::TIOCOUTQ, &mut queued) } {
+        0 => queued.max(0) as u64,
+        _ => 0,
+    }
+}
+
+impl<T: AsyncWrite + AsRawFd> AsyncWrite for ConnIo<T> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
