@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -96,19 +97,25 @@ class Server:
         self.proc = None
 
 
-MOTE_ARGS = ["--listen", "127.0.0.1:{port}", "--no-access-log", "--workers", "1", "--preload-limit", "16M", "{root}"]
-MOTE_NOTE = "--workers 1, access log off, --preload-limit 16M (the whole corpus in memory)"
+# mote with its defaults: the workers follow the CPUs it may use (taskset pins it
+# to one), the access log is on (to /dev/null here), the 10 MB file is above the
+# 4 MiB preload limit and so mapped, not copied.
+MOTE_ARGS = ["--listen", "127.0.0.1:{port}", "{root}"]
+MOTE_NOTE = "default flags (one worker on its one CPU, access log on, 10 MB file mapped)"
 
 
 def servers(args, workdir):
     """The anchors that are installed; each pinned to one core, one worker."""
     found = [Server("mote", args.mote, [args.mote] + MOTE_ARGS, note=MOTE_NOTE)]
     # Other mote builds (an older commit's binary), with the same flags, side by side.
+    # "NAME=PATH [FLAGS...]": extra flags before mote's own (e.g. --preload-limit 16M).
     for candidate in args.candidate:
-        name, _, path = candidate.partition("=")
+        name, _, spec = candidate.partition("=")
+        path, *flags = shlex.split(spec) or [""]
         if not path or not os.path.exists(path):
-            raise SystemExit(f"bench: --candidate wants NAME=PATH to a binary, got {candidate!r}")
-        found.append(Server(name, path, [path] + MOTE_ARGS, note=f"{MOTE_NOTE}; {path}"))
+            raise SystemExit(f"bench: --candidate wants NAME=PATH [FLAGS], got {candidate!r}")
+        note = f"{path} {' '.join(flags)}".strip()
+        found.append(Server(name, path, [path] + flags + MOTE_ARGS, note=note))
     if shutil.which("nginx"):
         found.append(Server(
             "nginx", shutil.which("nginx"), ["nginx", "-c", "{conf}", "-p", "{workdir}"],
@@ -352,8 +359,8 @@ def main():
     parser.add_argument("--mote", required=True)
     parser.add_argument("--go-server")
     parser.add_argument("--sws")
-    parser.add_argument("--candidate", action="append", default=[], metavar="NAME=PATH",
-                        help="another mote binary to measure beside this one (e.g. an older commit's)")
+    parser.add_argument("--candidate", action="append", default=[], metavar="NAME=PATH [FLAGS]",
+                        help="another mote binary (an older commit's) or this one with other flags, beside it")
     parser.add_argument("--only", help="comma-separated server names to run (default: all installed)")
     parser.add_argument("--rounds", type=int, help="runs per cell (default 3; quick 1)")
     parser.add_argument("--quick", action="store_true")

@@ -4,6 +4,8 @@
 #
 #   bench/run.sh           # full run (minutes): bench/results.json, bench/RESULTS.md, docs/*.svg
 #   bench/run.sh --quick   # seconds, to keep the harness working (CI): bench/out/
+#   bench/run.sh --candidate 'NAME=PATH [FLAGS]'   # (repeatable) another binary or
+#                          # other flags in the full run, e.g. an older commit's build
 #   bench/run.sh --compare NAME=PATH [--rounds N]
 #                          # this build against another mote binary (an older
 #                          # commit's), the two alone, same flags, in rounds:
@@ -23,6 +25,7 @@ while [ $# -gt 0 ]; do
     --quick) quick="--quick" ;;
     --compare) compare="${2:?--compare wants NAME=PATH}"; shift ;;
     --rounds) extra+=(--rounds "${2:?--rounds wants N}"); shift ;;
+    --candidate) extra+=(--candidate "${2:?--candidate wants NAME=PATH [FLAGS]}"); shift ;;
     *) echo "bench: unknown argument $1 (see the header of bench/run.sh)" >&2; exit 2 ;;
   esac
   shift

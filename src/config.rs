@@ -12,7 +12,7 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::fmt::Write as _;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -51,8 +51,9 @@ pub const OPTIONS: &[Opt] = &[
         long: "listen",
         short: Some('l'),
         value: Some("ADDR:PORT"),
-        default: Some("0.0.0.0:8080"),
-        help: "Address to listen on; a bare PORT means 0.0.0.0:PORT, [::]:PORT is IPv6",
+        default: Some("[::]:8080"),
+        help: "Address to listen on; [::] is IPv6 and IPv4 (0.0.0.0 where the host has\n\
+               no IPv6, with a line saying so); a bare PORT means [::]:PORT",
     },
     Opt {
         long: "spa",
@@ -444,10 +445,10 @@ fn value<T>(raw: Raw, parse: fn(&str) -> Result<T, String>) -> Result<T, UsageEr
     parse(raw.value.trim()).map_err(|why| raw.invalid(why))
 }
 
-/// `ADDR:PORT`, `[V6]:PORT` or a bare `PORT` (all IPv4 interfaces).
+/// `ADDR:PORT`, `[V6]:PORT` or a bare `PORT` (every interface, IPv6 and IPv4).
 pub fn parse_listen(s: &str) -> Result<SocketAddr, String> {
     if let Ok(port) = s.parse::<u16>() {
-        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port));
+        return Ok(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port));
     }
     s.parse()
         .map_err(|_| "expected ADDR:PORT, e.g. 0.0.0.0:8080 or [::]:8080".to_string())
@@ -552,7 +553,7 @@ mod tests {
     fn defaults() {
         let c = config(&["site"], &[]);
         assert_eq!(c.root, PathBuf::from("site"));
-        assert_eq!(c.server.listen, "0.0.0.0:8080".parse().unwrap());
+        assert_eq!(c.server.listen, "[::]:8080".parse().unwrap());
         assert!(c.server.access_log && !c.response.spa && !c.site.dotfiles);
         assert_eq!(c.site.preload_limit, 4 << 20);
         assert_eq!(c.server.grace, Duration::from_secs(10));
@@ -631,7 +632,7 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
         assert!(parse_duration("0").is_err() && parse_duration("1h").is_err());
-        assert_eq!(parse_listen("9090"), Ok("0.0.0.0:9090".parse().unwrap()));
+        assert_eq!(parse_listen("9090"), Ok("[::]:9090".parse().unwrap()));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! why on stderr and exit 1, as Docker's HEALTHCHECK expects.
 
 use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use crate::config::{default_listen, parse_listen};
@@ -26,14 +26,16 @@ pub fn run(url: Option<String>) -> u8 {
 }
 
 /// `http://<host>:<port>/`, from the address mote listens on: an unspecified
-/// address (`0.0.0.0`, `[::]`) is probed over loopback of the same family.
+/// address (`0.0.0.0`, or `[::]`, which mote makes dual-stack or replaces with
+/// `0.0.0.0` where there is no IPv6) is probed over IPv4 loopback, which answers
+/// in every case.
 pub fn default_url(listen: Option<&str>) -> String {
     let listen = listen
         .and_then(|l| parse_listen(l.trim()).ok())
         .unwrap_or_else(default_listen);
     let ip = match listen.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         ip => ip,
     };
     format!("http://{}/", SocketAddr::new(ip, listen.port()))
@@ -131,8 +133,9 @@ mod tests {
     #[test]
     fn default_urls() {
         assert_eq!(default_url(None), "http://127.0.0.1:8080/");
+        assert_eq!(default_url(Some("[::1]:8080")), "http://[::1]:8080/");
         assert_eq!(default_url(Some("0.0.0.0:9000")), "http://127.0.0.1:9000/");
-        assert_eq!(default_url(Some("[::]:8080")), "http://[::1]:8080/");
+        assert_eq!(default_url(Some("[::]:8080")), "http://127.0.0.1:8080/");
         assert_eq!(default_url(Some("127.0.0.2:81")), "http://127.0.0.2:81/");
         assert_eq!(default_url(Some("9090")), "http://127.0.0.1:9090/");
         assert_eq!(default_url(Some("garbage")), "http://127.0.0.1:8080/");

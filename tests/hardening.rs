@@ -25,6 +25,9 @@ fn jailed_site() -> (TempDir, std::path::PathBuf) {
     std::fs::write(root.join(".git/config"), SECRET).unwrap();
     std::fs::create_dir_all(root.join(".well-known")).unwrap();
     std::fs::write(root.join(".well-known/security.txt"), "contact").unwrap();
+    std::fs::write(root.join(".well-known/.hidden"), SECRET).unwrap();
+    std::fs::create_dir_all(root.join("sub/.well-known")).unwrap();
+    std::fs::write(root.join("sub/.well-known/x.txt"), SECRET).unwrap();
     let link = |target: &std::path::Path, name: &str| {
         std::os::unix::fs::symlink(target, root.join(name)).unwrap()
     };
@@ -119,10 +122,15 @@ fn dotfiles_only_when_asked() {
             "/.env",
             "/.git/config",
             "/.git/",
-            "/.well-known/security.txt",
+            "/.well-known/.hidden",
+            "/sub/.well-known/x.txt",
             "/%2eenv",
         ],
     );
+    // ROOT's /.well-known/ is served by default (RFC 8615), and only that one.
+    let r = server.get("/.well-known/security.txt");
+    assert_eq!((r.status, r.text().as_str()), (200, "contact"));
+    assert_eq!(server.get("/%2ewell-known/security.txt").text(), "contact");
     let open = Server::start(&root, &["--dotfiles"]);
     assert_eq!(open.get("/.env").status, 200);
     assert_eq!(open.get("/.well-known/security.txt").text(), "contact");

@@ -409,6 +409,28 @@ fn cache_control_by_kind_and_extra_headers() {
     assert_eq!(r.header("cache-control"), Some("max-age=60"));
     assert_eq!((r.header("x-a"), r.header("x-b")), (Some("1"), Some("2")));
     assert_eq!(custom.get("/").header("cache-control"), Some("no-store"));
+    // -H replaces a header of the same name that mote would send (there used to be
+    // two Cache-Control headers); several of one name are all sent.
+    let replaced = Server::start(
+        root.path(),
+        &[
+            "-H",
+            "Cache-Control: no-store",
+            "-H",
+            "X-Content-Type-Options: nosniff",
+            "-H",
+            "Link: </a.css>; rel=preload",
+            "-H",
+            "Link: </b.js>; rel=preload",
+        ],
+    );
+    let r = replaced.get("/style.css");
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(
+        r.header("link"),
+        Some("</a.css>; rel=preload, </b.js>; rel=preload")
+    );
     assert_eq!(
         custom.get("/app.3f9a1c2e.js").header("cache-control"),
         Some("max-age=9")
@@ -533,6 +555,18 @@ fn access_log_line_per_request() {
     quiet.get("/style.css");
     std::thread::sleep(Duration::from_millis(100));
     assert!(quiet.log_lines().is_empty());
+}
+
+/// The default listen address is `[::]`, dual-stack: IPv4 and IPv6 clients alike.
+#[test]
+fn the_unspecified_ipv6_address_takes_ipv4_too() {
+    let root = site();
+    let server = Server::start_with(root.path(), &[], &[], "[::]:0");
+    let port = server.addr.port();
+    let v4: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let v6: std::net::SocketAddr = format!("[::1]:{port}").parse().unwrap();
+    assert_eq!(common::get_at(v4, "/", &[]).status, 200);
+    assert_eq!(common::get_at(v6, "/", &[]).status, 200);
 }
 
 #[test]

@@ -55,9 +55,27 @@ pub struct SiteService {
 impl SiteService {
     /// Serves `site` with `options`.
     pub fn new(site: Site, options: ResponseOptions) -> Self {
-        let mut common_headers =
-            vec![(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"))];
-        common_headers.extend(options.headers);
+        // A configured header replaces one of the same name that mote would send
+        // (the first of its name; further ones of that name add to it, as two -H
+        // 'Link: ...' do).
+        let mut common_headers = vec![CommonHeader {
+            name: X_CONTENT_TYPE_OPTIONS,
+            value: HeaderValue::from_static("nosniff"),
+            replace: true,
+        }];
+        let mut configured: Vec<HeaderName> = Vec::new();
+        for (name, value) in options.headers {
+            let replace = !configured.contains(&name);
+            if replace {
+                configured.push(name.clone());
+                common_headers.retain(|h| h.name != name);
+            }
+            common_headers.push(CommonHeader {
+                name,
+                value,
+                replace,
+            });
+        }
         SiteService {
             inner: Arc::new(Responder {
                 site,
@@ -97,7 +115,15 @@ struct Responder {
     site: Site,
     spa: bool,
     /// `X-Content-Type-Options: nosniff` and the configured extra headers.
-    common_headers: Vec<(HeaderName, HeaderValue)>,
+    common_headers: Vec<CommonHeader>,
+}
+
+/// A header sent on every response.
+struct CommonHeader {
+    name: HeaderName,
+    value: HeaderValue,
+    /// Replace what the response has of this name (else add to it).
+    replace: bool,
 }
 
 const PLAIN_TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
@@ -107,8 +133,12 @@ impl Responder {
     fn respond<B>(&self, request: &Request<B>) -> Response<Body> {
         let mut response = self.route(request);
         let headers = response.headers_mut();
-        for (name, value) in &self.common_headers {
-            headers.append(name.clone(), value.clone());
+        for header in &self.common_headers {
+            if header.replace {
+                headers.insert(header.name.clone(), header.value.clone());
+            } else {
+                headers.append(header.name.clone(), header.value.clone());
+            }
         }
         response
     }

@@ -133,14 +133,42 @@ pub fn run(
 
 /// A listening socket with the backlog the kernel allows (std's is fixed at 128:
 /// a burst of connections beyond the cap would be refused instead of waiting).
+/// `[::]` is dual-stack (IPv4 clients arrive as ::ffff:a.b.c.d) whatever the
+/// host's bindv6only; where the host has no IPv6 at all, it becomes `0.0.0.0`.
 fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    match bind_exactly(addr) {
+        Err(e) if addr.ip() == std::net::Ipv6Addr::UNSPECIFIED && no_ipv6(&e) => {
+            let v4 = SocketAddr::from(([0, 0, 0, 0], addr.port()));
+            access_log::notice(
+                &format!("mote: this host has no IPv6 ({e}); listening on {v4} instead of {addr}"),
+                false,
+            );
+            bind_exactly(v4)
+        }
+        result => result,
+    }
+}
+
+fn bind_exactly(addr: SocketAddr) -> io::Result<TcpListener> {
     let socket = match addr {
         SocketAddr::V4(_) => TcpSocket::new_v4()?,
-        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+        SocketAddr::V6(_) => {
+            let socket = TcpSocket::new_v6()?;
+            os::set_dual_stack(&socket)?;
+            socket
+        }
     };
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
     socket.listen(os::listen_backlog())
+}
+
+/// The errors of a host without IPv6 (disabled in the kernel or the container).
+fn no_ipv6(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EAFNOSUPPORT | libc::EADDRNOTAVAIL | libc::EPROTONOSUPPORT)
+    )
 }
 
 async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut signals: Signals) {

@@ -2,6 +2,7 @@
 //! open-file limit (each connection is a descriptor) and the listen backlog.
 
 use std::io;
+use std::os::fd::AsRawFd;
 
 /// Descriptors mote keeps for itself: stdio, the listener, epoll, the signal
 /// pipe, the runtime's and the log writer's threads, with room to spare.
@@ -30,6 +31,25 @@ pub fn raise_open_file_limit() -> io::Result<u64> {
         }
     }
     Ok(limit.rlim_cur.saturating_sub(RESERVED_FDS).max(1))
+}
+
+/// Clears IPV6_V6ONLY, so a socket bound to `[::]` takes IPv4 too.
+pub fn set_dual_stack(socket: &tokio::net::TcpSocket) -> io::Result<()> {
+    let off: libc::c_int = 0;
+    // SAFETY: setsockopt with a pointer to an int and its size, on an open socket.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_V6ONLY,
+            (&off as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    match rc {
+        0 => Ok(()),
+        _ => Err(io::Error::last_os_error()),
+    }
 }
 
 /// The listen backlog: what the kernel allows (`net.core.somaxconn`, which also

@@ -328,7 +328,7 @@ impl Walker<'_> {
                 self.warn(format!("skipping {}: name is not UTF-8", path.display()));
                 continue;
             };
-            if name.starts_with('.') && !self.dotfiles {
+            if is_hidden(&rel_dir, &name) && !self.dotfiles {
                 self.stats.skipped_dotfiles += 1;
                 continue;
             }
@@ -383,14 +383,30 @@ impl Walker<'_> {
         let inside = target
             .strip_prefix(self.root)
             .map_err(|_| "link points outside ROOT")?;
-        let hidden = inside
-            .components()
-            .any(|c| c.as_os_str().to_str().is_some_and(|s| s.starts_with('.')));
+        let mut parent = String::new();
+        let hidden = inside.components().any(|c| {
+            let name = c.as_os_str().to_str().unwrap_or(".");
+            let hidden = is_hidden(&parent, name);
+            parent = if parent.is_empty() {
+                name.to_string()
+            } else {
+                format!("{parent}/{name}")
+            };
+            hidden
+        });
         if hidden && !self.dotfiles {
             return Err("link points to a dotfile");
         }
         Ok(target)
     }
+}
+
+/// Whether `name` in the directory `parent` (a site key) is a dotfile that is not
+/// served without `--dotfiles`. ROOT's `.well-known` (RFC 8615: security.txt,
+/// acme-challenge, assetlinks.json, apple-app-site-association) is served; names
+/// starting with `.` inside it are still hidden.
+fn is_hidden(parent: &str, name: &str) -> bool {
+    name.starts_with('.') && !(parent.is_empty() && name == ".well-known")
 }
 
 /// Loads resources, one copy of the bytes per file whatever the number of names
