@@ -25,9 +25,10 @@ FROM scratch
 COPY --from=build /rootfs/ /
 USER 65534:65534
 WORKDIR /
-EXPOSE 8080/tcp
+EXPOSE 8080/tcp 9090/tcp
 # docker stop waits 10 s before SIGKILL: in-flight responses get 5 s to finish.
-ENV MOTE_GRACE=5s
+# The admin listener (/livez, /readyz, /metrics); the healthcheck probes its /livez.
+ENV MOTE_GRACE=5s MOTE_ADMIN=[::]:9090
 # Exec form: there is no shell in this image.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=2s --retries=3 CMD ["/bin/mote", "healthcheck"]
 LABEL org.opencontainers.image.title="mote" \

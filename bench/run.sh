@@ -6,6 +6,7 @@
 #   bench/run.sh --quick   # seconds, to keep the harness working (CI): bench/out/
 #   bench/run.sh --candidate 'NAME=PATH [FLAGS]'   # (repeatable) another binary or
 #                          # other flags in the full run, e.g. an older commit's build
+#   bench/run.sh --only mote,nginx,...             # the full run on these servers only
 #   bench/run.sh --compare NAME=PATH [--rounds N]
 #                          # this build against another mote binary (an older
 #                          # commit's), the two alone, same flags, in rounds:
@@ -26,6 +27,7 @@ while [ $# -gt 0 ]; do
     --compare) compare="${2:?--compare wants NAME=PATH}"; shift ;;
     --rounds) extra+=(--rounds "${2:?--rounds wants N}"); shift ;;
     --candidate) extra+=(--candidate "${2:?--candidate wants NAME=PATH [FLAGS]}"); shift ;;
+    --only) extra+=(--only "${2:?--only wants NAMES}"); shift ;;
     *) echo "bench: unknown argument $1 (see the header of bench/run.sh)" >&2; exit 2 ;;
   esac
   shift

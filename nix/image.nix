@@ -38,9 +38,16 @@ build {
     Cmd = [ "/web" ];
     User = "65534:65534";
     WorkingDir = "/";
-    ExposedPorts."8080/tcp" = { };
+    ExposedPorts = {
+      "8080/tcp" = { };
+      "9090/tcp" = { };
+    };
     # docker stop waits 10 s before SIGKILL: in-flight responses get 5 s to finish.
-    Env = [ "MOTE_GRACE=5s" ];
+    # The admin listener (/livez, /readyz, /metrics); the healthcheck probes its /livez.
+    Env = [
+      "MOTE_GRACE=5s"
+      "MOTE_ADMIN=[::]:9090"
+    ];
     # Exec form: there is no shell to run a string.
     Healthcheck = {
       Test = [

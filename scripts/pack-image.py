@@ -35,9 +35,11 @@ def image_config(version, revision, source):
         "Cmd": ["/web"],
         "User": "65534:65534",
         "WorkingDir": "/",
-        "ExposedPorts": {"8080/tcp": {}},
+        "ExposedPorts": {"8080/tcp": {}, "9090/tcp": {}},
         # docker stop waits 10 s before SIGKILL: finish in-flight responses within 5.
-        "Env": ["MOTE_GRACE=5s"],
+        # The admin listener (/livez, /readyz, /metrics) on 9090; the healthcheck
+        # probes its /livez.
+        "Env": ["MOTE_GRACE=5s", "MOTE_ADMIN=[::]:9090"],
         "Healthcheck": {
             "Test": ["CMD", "/bin/mote", "healthcheck"],
             "Interval": 10 * SECOND,

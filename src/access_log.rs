@@ -30,9 +30,12 @@ use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Buf;
-use http::{Method, Request, Response, StatusCode, Uri};
+use http::header::CONTENT_ENCODING;
+use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body::{Frame, SizeHint};
 use pin_project_lite::pin_project;
+
+use crate::metrics;
 
 /// A buffer is handed to the writer thread when it holds this much.
 const CHUNK: usize = 16 * 1024;
@@ -206,8 +209,9 @@ fn write_ignoring_errors(to_stdout: bool, bytes: &[u8]) {
     };
 }
 
-/// A tower service that records an access-log line for each response of `inner`,
-/// for one connection (it knows the client's address).
+/// A tower service that counts each response of `inner` in [`crate::metrics`]
+/// and records its access-log line (when the log is on), for one connection (it
+/// knows the client's address).
 #[derive(Clone)]
 pub struct AccessLog<S> {
     inner: S,
@@ -243,7 +247,8 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let record = SINK.get().map(|_| Record {
+        metrics::get().in_flight.fetch_add(1, Ordering::Relaxed);
+        let record = Some(Record {
             started: Instant::now(),
             client: self.client,
             method: request.method().clone(),
@@ -275,12 +280,14 @@ where
         let this = self.project();
         let response = ready!(this.inner.poll(cx))?;
         let status = response.status();
+        let coding = response.headers().get(CONTENT_ENCODING).cloned();
         let record = this.record.take();
         Poll::Ready(Ok(response.map(|inner| Logged {
             inner,
             line: record.map(|record| Line {
                 record,
                 status,
+                coding,
                 sent: 0,
             }),
         })))
@@ -290,6 +297,7 @@ where
 struct Line {
     record: Record,
     status: StatusCode,
+    coding: Option<HeaderValue>,
     sent: u64,
 }
 
@@ -339,7 +347,16 @@ impl<B: http_body::Body> http_body::Body for Logged<B> {
 }
 
 impl Line {
+    /// Counts the response, and writes its line when the log is on.
     fn write(self) {
+        let metrics = metrics::get();
+        metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+        metrics.response(
+            &self.record.method,
+            self.status,
+            self.coding.as_ref(),
+            self.sent,
+        );
         let Some(sink) = SINK.get() else { return };
         let micros = self.record.started.elapsed().as_micros();
         let full = {

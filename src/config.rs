@@ -149,12 +149,28 @@ pub const OPTIONS: &[Opt] = &[
                the connection is cut",
     },
     Opt {
+        long: "drain-delay",
+        short: None,
+        value: Some("DUR"),
+        default: Some("0s"),
+        help: "On SIGTERM, SIGINT or SIGHUP, keep serving this long first, with /readyz\n\
+               503 and Connection: close (for load balancers to catch up)",
+    },
+    Opt {
         long: "grace",
         short: None,
         value: Some("DUR"),
         default: Some("10s"),
-        help: "On SIGTERM, SIGINT or SIGHUP, time in-flight responses get to finish\n\
-               (a second signal ends it at once)",
+        help: "Then, time in-flight responses get to finish (a second signal ends it\n\
+               at once)",
+    },
+    Opt {
+        long: "admin",
+        short: None,
+        value: Some("ADDR:PORT"),
+        default: None,
+        help: "A second listener for /livez, /readyz and /metrics (off when unset);\n\
+               it never serves the site",
     },
     Opt {
         long: "workers",
@@ -394,7 +410,9 @@ where
             header_timeout: value(required("header-timeout"), parse_duration)?,
             idle_timeout: value(required("idle-timeout"), parse_duration)?,
             send_timeout: value(required("send-timeout"), parse_duration)?,
+            drain_delay: value(required("drain-delay"), parse_duration_or_zero)?,
             grace: value(required("grace"), parse_duration_or_zero)?,
+            admin: opt(get("admin"), parse_listen)?,
             workers: opt(get("workers"), parse_count)?
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
             access_log: !switch("no-access-log")?,

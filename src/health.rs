@@ -1,7 +1,8 @@
 //! `mote healthcheck [URL]`: the probe for images with no shell and no curl.
 //!
 //! A minimal HTTP/1.1 GET over a blocking `TcpStream` (no runtime needed), the whole
-//! exchange bounded by one 2 s deadline. Exit 0 on a 2xx or 3xx status, else print
+//! exchange bounded by one 2 s deadline. Without a URL it probes `/livez` on the
+//! admin listener when `MOTE_ADMIN` is set, else `/` on `MOTE_LISTEN`. Exit 0 on a 2xx or 3xx status, else print
 //! why on stderr and exit 1, as Docker's HEALTHCHECK expects.
 
 use std::io::{Read, Write};
@@ -14,7 +15,12 @@ const DEADLINE: Duration = Duration::from_secs(2);
 
 /// Runs the probe; returns the exit code.
 pub fn run(url: Option<String>) -> u8 {
-    let url = url.unwrap_or_else(|| default_url(std::env::var("MOTE_LISTEN").ok().as_deref()));
+    let url = url.unwrap_or_else(|| match std::env::var("MOTE_ADMIN") {
+        // With an admin listener, liveness is its /livez (the site's / may be
+        // anything, even a 404 for a site with no index).
+        Ok(admin) if !admin.trim().is_empty() => format!("{}livez", default_url(Some(&admin))),
+        _ => default_url(std::env::var("MOTE_LISTEN").ok().as_deref()),
+    });
     match probe(&url, DEADLINE) {
         Ok(_) => 0,
         Err(why) => {

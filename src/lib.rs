@@ -22,8 +22,8 @@
 //! ```
 //!
 //! Modules, each below the ones that use it: [`content_coding`] and [`site`] (the
-//! loader) at the bottom, [`respond`] (HTTP semantics, the service) and
-//! [`access_log`] above them, [`server`] (listener, timeouts, shutdown) above
+//! loader) at the bottom, [`respond`] (HTTP semantics, the service), [`metrics`]
+//! and [`access_log`] above them, [`server`] (listener, timeouts, shutdown) above
 //! those, and [`config`] (the command line) and [`health`] at the top, for the
 //! `mote` binary.
 #![warn(missing_docs)]
@@ -32,6 +32,7 @@ pub mod access_log;
 pub mod config;
 pub mod content_coding;
 pub mod health;
+pub mod metrics;
 pub mod respond;
 pub mod server;
 pub mod site;

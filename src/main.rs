@@ -41,6 +41,12 @@ fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         say_err(&format!("mote: {warning}"));
     }
     let summary = site.stats.to_string();
+    mote::metrics::get().set_site(mote::metrics::SiteGauges {
+        files: site.stats.files as u64,
+        memory_bytes: site.stats.memory_bytes,
+        mapped_bytes: site.stats.mapped_bytes,
+        load_millis: site.stats.elapsed.as_millis() as u64,
+    });
     let app = Router::new().fallback_service(SiteService::new(site, config.response));
     server::run(&config.server, app, |addr| {
         say(&format!(

@@ -8,13 +8,16 @@
 //! process exits 0. A second signal during the grace period ends it at once. There
 //! are no child processes, so nothing needs reaping.
 
-mod host;
+mod admin;
+mod gate;
 mod os;
 mod timeouts;
 
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,11 +26,13 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{watch, Semaphore};
 
 use crate::access_log::{self, AccessLog};
-pub use host::host_is_valid;
-use host::RequireHost;
+use crate::metrics;
+use admin::{Admin, READY};
+pub use gate::host_is_valid;
+use gate::{Gate, DRAINING};
 use timeouts::{ConnIo, HeadTimer, ReadCount};
 
 /// The server's slice of the configuration: where to listen, the limits on
@@ -48,8 +53,13 @@ pub struct ServerOptions {
     /// Time a response may make no progress (the client not reading) before the
     /// connection is cut.
     pub send_timeout: Duration,
-    /// On SIGTERM/SIGINT/SIGHUP, time in-flight responses get to finish.
+    /// On SIGTERM/SIGINT/SIGHUP, time the site is still served (with /readyz
+    /// 503 and `Connection: close`) before the listener closes.
+    pub drain_delay: Duration,
+    /// Then, time in-flight responses get to finish.
     pub grace: Duration,
+    /// The admin listener (/livez, /readyz, /metrics), if any.
+    pub admin: Option<SocketAddr>,
     /// Runtime worker threads (1: a current-thread runtime).
     pub workers: usize,
     /// Record a line per request on stdout.
@@ -114,12 +124,26 @@ pub fn run(
         let local = listener
             .local_addr()
             .map_err(|e| ServeError::Bind(options.listen, e))?;
+        let admin = match options.admin {
+            Some(addr) => Some(bind(addr).map_err(|e| ServeError::Bind(addr, e))?),
+            None => None,
+        };
         // Handlers first: a signal that arrives once we say we listen must count.
         let signals = Signals::new().map_err(ServeError::Runtime)?;
         if options.access_log {
             access_log::start();
         }
         on_listening(local);
+        if let Some(admin) = admin {
+            if let Ok(bound) = admin.local_addr() {
+                access_log::notice(
+                    &format!("mote: admin on http://{bound}: /livez /readyz /metrics"),
+                    true,
+                );
+            }
+            tokio::spawn(serve_admin(admin, options));
+        }
+        READY.store(true, Ordering::Relaxed);
         serve(listener, app, options, signals).await;
         Ok(())
     });
@@ -175,40 +199,44 @@ async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut s
     let (stop_tx, stop_rx) = watch::channel(false);
     // One permit per open connection: the cap, and at shutdown the count to drain.
     let slots = Arc::new(Semaphore::new(options.max_connections));
-    let signal = loop {
-        let permit = tokio::select! {
-            biased;
-            signal = signals.recv() => break signal,
-            permit = slots.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
-        };
-        let accepted = tokio::select! {
-            biased;
-            signal = signals.recv() => break signal,
-            accepted = listener.accept() => accepted,
-        };
-        match accepted {
-            Ok((stream, peer)) => {
-                tokio::spawn(connection(
-                    stream,
-                    peer,
-                    permit,
-                    app.clone(),
-                    options,
-                    stop_rx.clone(),
-                ));
-            }
-            Err(e) if is_per_connection(&e) => {}
-            Err(e) => {
-                // Out of file descriptors or memory: wait for connections to close
-                // rather than spin.
-                access_log::notice(
-                    &format!("mote: accept failed: {e}; retrying in 100ms"),
-                    false,
-                );
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
+    let site = Site {
+        listener: &listener,
+        slots: &slots,
+        app: &app,
+        options,
+        stop: &stop_rx,
     };
+    let signal = site.accept_until(signals.recv()).await;
+    READY.store(false, Ordering::Relaxed);
+    if !options.drain_delay.is_zero() {
+        // Kubernetes keeps sending requests for a moment after it has begun to stop
+        // a pod: keep serving them, each answered with Connection: close, while
+        // /readyz says 503 and the endpoints are updated.
+        DRAINING.store(true, Ordering::Relaxed);
+        access_log::notice(
+            &format!(
+                "mote: {signal} received, serving for the drain delay ({:?}) with /readyz 503, then closing the listener",
+                options.drain_delay
+            ),
+            true,
+        );
+        let delay = tokio::time::sleep(options.drain_delay);
+        let second = site
+            .accept_until(async {
+                tokio::select! {
+                    _ = delay => None,
+                    second = signals.recv() => Some(second),
+                }
+            })
+            .await;
+        if let Some(second) = second {
+            access_log::notice(
+                &format!("mote: second signal ({second}), exiting now"),
+                true,
+            );
+            return;
+        }
+    }
     drop(listener);
     let open = options.max_connections - slots.available_permits();
     access_log::notice(
@@ -236,19 +264,104 @@ async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut s
     access_log::notice(&format!("mote: {ending}, exiting"), true);
 }
 
-async fn connection(
+/// The site's listener and what each of its connections needs.
+struct Site<'a> {
+    listener: &'a TcpListener,
+    slots: &'a Arc<Semaphore>,
+    app: &'a Router,
+    options: ServerOptions,
+    stop: &'a watch::Receiver<bool>,
+}
+
+impl Site<'_> {
+    /// Accepts connections (at most `max_connections` open) until `until` is done.
+    async fn accept_until<T>(&self, until: impl Future<Output = T>) -> T {
+        tokio::pin!(until);
+        loop {
+            let permit = tokio::select! {
+                biased;
+                done = &mut until => return done,
+                permit = self.slots.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+            };
+            let accepted = tokio::select! {
+                biased;
+                done = &mut until => return done,
+                accepted = self.listener.accept() => accepted,
+            };
+            match accepted {
+                Ok((stream, peer)) => {
+                    let service =
+                        TowerToHyperService::new(AccessLog::new(Gate(self.app.clone()), peer.ip()));
+                    let stop = self.stop.clone();
+                    let options = self.options;
+                    tokio::spawn(async move {
+                        let metrics = metrics::get();
+                        metrics.connections_total.fetch_add(1, Ordering::Relaxed);
+                        metrics.connections_open.fetch_add(1, Ordering::Relaxed);
+                        if !connection(stream, service, options, stop).await {
+                            metrics.connection_errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                        metrics.connections_open.fetch_sub(1, Ordering::Relaxed);
+                        drop(permit);
+                    });
+                }
+                Err(e) if is_per_connection(&e) => {}
+                Err(e) => {
+                    // Out of file descriptors or memory: wait for connections to close
+                    // rather than spin.
+                    access_log::notice(
+                        &format!("mote: accept failed: {e}; retrying in 100ms"),
+                        false,
+                    );
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+}
+
+/// The admin listener: a few connections at a time, until the process exits.
+async fn serve_admin(listener: TcpListener, options: ServerOptions) {
+    let slots = Arc::new(Semaphore::new(64));
+    // Admin connections are not drained: they answer until the process exits.
+    let (_never, stop) = watch::channel(false);
+    loop {
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let service = TowerToHyperService::new(Admin);
+                let stop = stop.clone();
+                tokio::spawn(async move {
+                    connection(stream, service, options, stop).await;
+                    drop(permit);
+                });
+            }
+            Err(e) if is_per_connection(&e) => {}
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+/// Serves one connection with its timeouts until it closes, or until `stop`
+/// (then the response in flight finishes first). False when it ended in an error
+/// (a timeout, a request the parser refused, a reset).
+async fn connection<S, B>(
     stream: TcpStream,
-    peer: SocketAddr,
-    _slot: OwnedSemaphorePermit,
-    app: Router,
+    service: S,
     options: ServerOptions,
     mut stop: watch::Receiver<bool>,
-) {
+) -> bool
+where
+    S: hyper::service::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: http_body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let _ = stream.set_nodelay(true);
     let reads = ReadCount::default();
     let io = TokioIo::new(ConnIo::new(stream, reads.clone(), options.send_timeout));
-    // With the log off (never started), the layer records nothing.
-    let service = TowerToHyperService::new(AccessLog::new(RequireHost(app), peer.ip()));
     let connection = http1::Builder::new()
         .timer(HeadTimer::new(
             options.header_timeout,
@@ -262,14 +375,15 @@ async fn connection(
         .half_close(true)
         .serve_connection(io, service);
     tokio::pin!(connection);
-    tokio::select! {
-        _ = connection.as_mut() => {}
+    let result = tokio::select! {
+        result = connection.as_mut() => result,
         _ = async { stop.wait_for(|&stop| stop).await.map(|_| ()) } => {
             // Finish the response in flight, then close; an idle connection closes now.
             connection.as_mut().graceful_shutdown();
-            let _ = connection.await;
+            connection.await
         }
-    }
+    };
+    result.is_ok()
 }
 
 /// Errors that concern one connection only (it died before we accepted it).

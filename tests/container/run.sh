@@ -35,7 +35,8 @@ echo "== image config of $image"
 check "entrypoint is the binary, exec form" eq "$(inspect '{{json .Config.Entrypoint}}')" '["/bin/mote"]'
 check "cmd is the site" eq "$(inspect '{{json .Config.Cmd}}')" '["/web"]'
 check "user is 65534:65534" eq "$(inspect '{{.Config.User}}')" "65534:65534"
-check "port 8080/tcp exposed" eq "$(inspect '{{json .Config.ExposedPorts}}')" '{"8080/tcp":{}}'
+check "ports 8080/tcp (site) and 9090/tcp (admin) exposed" \
+  eq "$(inspect '{{json .Config.ExposedPorts}}')" '{"8080/tcp":{},"9090/tcp":{}}'
 check "healthcheck is exec form calling mote healthcheck" \
   eq "$(inspect '{{json .Config.Healthcheck.Test}}')" '["CMD","/bin/mote","healthcheck"]'
 check "OCI source label" contains "$(inspect '{{json .Config.Labels}}')" '"org.opencontainers.image.source"'

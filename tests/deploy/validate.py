@@ -35,9 +35,22 @@ check("no privilege escalation", csc.get("allowPrivilegeEscalation") is False)
 check("capabilities drop ALL", csc.get("capabilities", {}).get("drop") == ["ALL"])
 ports = {p["name"]: p["containerPort"] for p in container["ports"]}
 check("container port 8080", ports.get("http") == 8080)
-for probe in ("readinessProbe", "livenessProbe"):
+check("admin port 9090", ports.get("admin") == 9090)
+env = {e["name"]: e.get("value") for e in container.get("env", [])}
+check("MOTE_ADMIN on the admin port", env.get("MOTE_ADMIN", "").endswith(":9090"))
+for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/livez"), ("startupProbe", "/readyz")):
     get = container.get(probe, {}).get("httpGet", {})
-    check(f"{probe} is httpGet on the container port", get.get("port") in ("http", 8080) and get.get("path"))
+    check(f"{probe} is httpGet {path} on the admin port", get.get("port") in ("admin", 9090) and get.get("path") == path)
+check("no preStop hook (the image has no shell)", "lifecycle" not in container)
+
+
+def seconds(value):
+    return int(value.rstrip("s")) if value else 0
+
+
+grace = pod.get("terminationGracePeriodSeconds", 30)
+check("terminationGracePeriodSeconds > drain delay + grace",
+      grace > seconds(env.get("MOTE_DRAIN_DELAY")) + seconds(env.get("MOTE_GRACE", "10s")))
 requests = container.get("resources", {}).get("requests", {})
 check("resource requests for cpu and memory", "cpu" in requests and "memory" in requests)
 svc = by_kind.get("Service", {})

@@ -1,20 +1,28 @@
-//! RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without a Host
-//! field, and to any request with more than one. hyper leaves that to the
-//! application; the rule is the server's, not the site service's (a library user's
-//! in-process test request need not carry a Host), so it wraps the router here.
+//! What the server adds around the router for every request:
+//!
+//! - RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without a Host
+//!   field, and to any request with more than one. hyper leaves that to the
+//!   application; the rule is the server's, not the site service's (a library
+//!   user's in-process test request need not carry a Host).
+//! - While draining (after SIGTERM, during `--drain-delay`), every response says
+//!   `Connection: close`, so kept-alive clients reconnect, to another replica.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use axum::body::Body;
-use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use http::header::{CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use http::{HeaderValue, Request, Response, StatusCode, Version};
 use pin_project_lite::pin_project;
 
-/// `inner`, behind the Host rule.
+/// `inner`, behind the Host rule and the drain.
 #[derive(Clone)]
-pub struct RequireHost<S>(pub S);
+pub struct Gate<S>(pub S);
+
+/// Set when the server starts draining.
+pub static DRAINING: AtomicBool = AtomicBool::new(false);
 
 /// Whether a request's Host fields are as RFC 9112 §3.2 requires.
 pub fn host_is_valid<B>(request: &Request<B>) -> bool {
@@ -26,7 +34,7 @@ pub fn host_is_valid<B>(request: &Request<B>) -> bool {
     }
 }
 
-impl<S, B> tower_service::Service<Request<B>> for RequireHost<S>
+impl<S, B> tower_service::Service<Request<B>> for Gate<S>
 where
     S: tower_service::Service<Request<B>, Response = Response<Body>>,
 {
@@ -66,7 +74,7 @@ fn bad_request() -> Response<Body> {
 }
 
 pin_project! {
-    /// The response future of [`RequireHost`].
+    /// The response future of [`Gate`].
     #[project = HostFutureProj]
     pub enum HostFuture<F> {
         /// The request went on to the router.
@@ -84,7 +92,14 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project() {
-            HostFutureProj::Inner { future } => future.poll(cx),
+            HostFutureProj::Inner { future } => {
+                let mut response = std::task::ready!(future.poll(cx))?;
+                if DRAINING.load(Ordering::Relaxed) {
+                    let close = HeaderValue::from_static("close");
+                    response.headers_mut().insert(CONNECTION, close);
+                }
+                Poll::Ready(Ok(response))
+            }
             HostFutureProj::Rejected { response } => {
                 Poll::Ready(Ok(response.take().expect("polled after completion")))
             }

@@ -1,0 +1,184 @@
+//! What operators ask for (issue 10): the admin listener, readiness through a
+//! rollout, metrics, the drain delay.
+
+mod common;
+
+use std::io::{BufReader, Write};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use common::{get_at, run_mote, Response, Server, TempDir};
+
+/// The admin address from its start-up line.
+fn admin_addr(server: &Server) -> SocketAddr {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let lines = server.stdout.lock().unwrap().clone();
+        if let Some(line) = lines.iter().find(|l| l.contains("admin on http://")) {
+            let rest = line.split("admin on http://").nth(1).unwrap();
+            return rest.split(": ").next().unwrap().parse().unwrap();
+        }
+        assert!(Instant::now() < deadline, "no admin line: {lines:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn site() -> TempDir {
+    let root = TempDir::new("operator");
+    root.write("index.html", "<h1>home</h1>");
+    root.write("app.js", "let a = 1;\n".repeat(50));
+    root.write("app.js.br", "BR");
+    root
+}
+
+#[test]
+fn admin_listener_answers_livez_readyz_metrics_and_never_the_site() {
+    let root = site();
+    let server = Server::start(root.path(), &["--admin", "127.0.0.1:0"]);
+    let admin = admin_addr(&server);
+    assert_eq!(get_at(admin, "/livez", &[]).status, 200);
+    assert_eq!(get_at(admin, "/readyz", &[]).text(), "ready\n");
+    // The site is not on the admin port.
+    assert_eq!(get_at(admin, "/", &[]).status, 404);
+    assert_eq!(get_at(admin, "/index.html", &[]).status, 404);
+
+    assert_eq!(server.get("/").status, 200);
+    assert_eq!(
+        server.get_with("/app.js", &["Accept-Encoding: br"]).text(),
+        "BR"
+    );
+    assert_eq!(server.get("/missing").status, 404);
+    std::thread::sleep(Duration::from_millis(100));
+    let m = get_at(admin, "/metrics", &[]);
+    assert_eq!(
+        m.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let text = m.text();
+    for expected in [
+        "mote_requests_total{method=\"GET\",status=\"2xx\"} 2",
+        "mote_requests_total{method=\"GET\",status=\"4xx\"} 1",
+        "mote_responses_by_coding_total{coding=\"br\"} 1",
+        "mote_site_files 2",
+        "# TYPE mote_connections_open gauge",
+        "mote_build_info{version=",
+    ] {
+        assert!(text.contains(expected), "{expected} not in:\n{text}");
+    }
+    // Admin requests are neither logged nor counted.
+    // The log is written out every second.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let log = loop {
+        let log: Vec<String> = server
+            .log_lines()
+            .into_iter()
+            .filter(|l| !l.starts_with("mote:"))
+            .collect();
+        if log.len() >= 3 || Instant::now() > deadline {
+            break log;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(log.len(), 3, "the three site requests: {log:?}");
+    assert!(
+        log.iter()
+            .all(|l| !l.contains("/livez") && !l.contains("/metrics")),
+        "{log:?}"
+    );
+    assert!(!text.contains("status=\"5xx\"} 1"));
+}
+
+#[test]
+fn healthcheck_probes_livez_when_there_is_an_admin_listener() {
+    // A site with no index: / is a 404, so only /livez can say it is alive.
+    let root = TempDir::new("noindex");
+    root.write("a.txt", "a");
+    let server = Server::start(root.path(), &["--admin", "127.0.0.1:0"]);
+    let admin = admin_addr(&server);
+    let listen = server.addr.to_string();
+    let (code, _, stderr) = run_mote(&["healthcheck"], &[("MOTE_LISTEN", &listen)]);
+    assert_eq!(code, Some(1), "/ is a 404 here: {stderr}");
+    let (code, _, stderr) = run_mote(
+        &["healthcheck"],
+        &[("MOTE_LISTEN", &listen), ("MOTE_ADMIN", &admin.to_string())],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+/// Kubernetes' rollout: SIGTERM -> /readyz 503 at once while the site is still
+/// served (Connection: close) for the drain delay; a client that stops using this
+/// replica once /readyz says 503 (as a load balancer does) sees zero errors.
+#[test]
+fn a_rollout_with_a_drain_delay_loses_no_request() {
+    let root = site();
+    let mut server = Server::start(
+        root.path(),
+        &[
+            "--admin",
+            "127.0.0.1:0",
+            "--drain-delay",
+            "2s",
+            "--grace",
+            "5s",
+        ],
+    );
+    let admin = admin_addr(&server);
+    let addr = server.addr;
+    let hammer = std::thread::spawn(move || {
+        let (mut ok, mut errors, mut closes) = (0u32, 0u32, 0u32);
+        let mut ready_gone: Option<Instant> = None;
+        let mut last_probe = Instant::now();
+        'outer: loop {
+            let stream = common::connect(addr);
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut writer = stream;
+            loop {
+                // The "load balancer": probes /readyz every 100 ms and stops routing
+                // here 300 ms after it first says 503.
+                if last_probe.elapsed() > Duration::from_millis(100) {
+                    last_probe = Instant::now();
+                    if ready_gone.is_none() && get_at(admin, "/readyz", &[]).status == 503 {
+                        ready_gone = Some(Instant::now());
+                    }
+                }
+                if ready_gone.is_some_and(|t| t.elapsed() > Duration::from_millis(300)) {
+                    break 'outer;
+                }
+                if writer
+                    .write_all(b"GET /index.html HTTP/1.1\r\nHost: t\r\n\r\n")
+                    .is_err()
+                {
+                    errors += 1;
+                    continue 'outer;
+                }
+                let r = Response::read(&mut reader, false);
+                match r.status {
+                    200 => ok += 1,
+                    _ => errors += 1,
+                }
+                if r.header("connection") == Some("close") {
+                    closes += 1;
+                    continue 'outer;
+                }
+            }
+        }
+        (ok, errors, closes)
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let signalled = Instant::now();
+    server.signal("TERM");
+    let (ok, errors, closes) = hammer.join().unwrap();
+    assert!(ok > 100, "{ok}");
+    assert_eq!(errors, 0);
+    assert!(
+        closes > 0,
+        "responses during the drain carry Connection: close"
+    );
+    // Still serving within the delay, then the listener closes and mote exits 0.
+    assert_eq!(server.get("/index.html").status, 200);
+    assert_eq!(server.wait(Duration::from_secs(10)).code(), Some(0));
+    assert!(
+        signalled.elapsed() >= Duration::from_secs(2),
+        "the delay was kept"
+    );
+}
