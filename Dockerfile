@@ -10,6 +10,9 @@
 # stage below from that layout, so the stage that ships is the stage that is tested.
 
 FROM rust:1.95-slim-bookworm AS build
+# Unpinned on purpose: Debian stable's versions move with security updates, and a
+# pin breaks the build the day they do; the tools here only shape the site's bytes.
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends brotli zstd file git \
  && rm -rf /var/lib/apt/lists/*

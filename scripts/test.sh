@@ -81,7 +81,17 @@ if needs docker info; then
   fi
   step "deploy: compose file (docker-compose config)" docker-compose -f deploy/compose.yaml config -q
 fi
-step "deploy: Kubernetes manifest" python3 tests/deploy/validate.py
+step "deploy: Kubernetes manifest (mote's rules)" python3 tests/deploy/validate.py
+# Real tools over hand-written checks: Kubernetes' own schemas, hadolint, shellcheck.
+if needs kubernetes-validate --version; then
+  step "deploy: Kubernetes manifest against Kubernetes' schemas" kubernetes-validate --strict deploy/kubernetes.yaml
+fi
+if needs hadolint --version; then
+  step "Dockerfile: hadolint" hadolint Dockerfile
+fi
+if needs shellcheck --version; then
+  step "shell scripts: shellcheck" shellcheck -x scripts/*.sh tests/*.sh tests/*/*.sh bench/run.sh .ci/run
+fi
 if [ -x bench/run.sh ]; then
   step "benchmark harness, quick mode" bench/run.sh --quick
 fi

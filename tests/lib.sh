@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the shell tests (tests/container/run.sh, tests/browser/run.sh):
 # counting checks, and running an image the hardened way on a loopback port.
 # Source it; it defines functions and the counters only.

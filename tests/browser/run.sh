@@ -11,7 +11,7 @@ image="${1:?usage: tests/browser/run.sh IMAGE [SCREENSHOT.png]}"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 shot="${2:-$repo/tests/out/browser.png}"
 mkdir -p "$(dirname "$shot")"
-# shellcheck source=../lib.sh
+# shellcheck source=tests/lib.sh
 . "$repo/tests/lib.sh"
 
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
@@ -28,6 +28,8 @@ run_hardened "$name" "$port" "$image" || exit 1
 url="http://127.0.0.1:$port/"
 
 # Root in CI, so no sandbox; a fresh profile; nothing but the page on the network.
+# (The comma in --window-size is part of the value, not a separator.)
+# shellcheck disable=SC2054
 flags=(--headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run
        --disable-dev-shm-usage --user-data-dir="$profile" --enable-logging=stderr --v=0
        --virtual-time-budget=10000 --window-size=900,600)

@@ -19,7 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# shellcheck source=../lib.sh
+# shellcheck source=tests/lib.sh
 . "$here/../lib.sh"
 inspect() { docker image inspect -f "$1" "$image"; }
 # header NAME < curl -si output: the value, trimmed
@@ -66,7 +66,7 @@ check "module served as JavaScript" contains "$(curl -sI "$base/app.js" | header
 check "wasm served as application/wasm" eq "$(curl -sI "$base/add.wasm" | header content-type)" "application/wasm"
 br=$(curl -sI -H 'Accept-Encoding: gzip, br, zstd' "$base/app.js")
 check "brotli preferred when offered" eq "$(header content-encoding <<<"$br")" "br"
-check "Vary: Accept-Encoding" contains "$(header vary <<<"$br" | tr A-Z a-z)" "accept-encoding"
+check "Vary: Accept-Encoding" contains "$(header vary <<<"$br" | tr "[:upper:]" "[:lower:]")" "accept-encoding"
 gz=$(curl -s -H 'Accept-Encoding: gzip' "$base/app.js" | gzip -dc 2>/dev/null)
 check "gzip variant decodes to the module" contains "$gz" "instantiateStreaming"
 check "identity when br is refused" \
