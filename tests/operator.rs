@@ -182,3 +182,60 @@ fn a_rollout_with_a_drain_delay_loses_no_request() {
         "the delay was kept"
     );
 }
+
+/// An unreadable file or directory inside ROOT is skipped with a warning naming
+/// it, and counted, instead of refusing to start (issue 10, 5). ROOT itself must
+/// be readable (tests/lifecycle.rs: exit 1).
+#[test]
+fn unreadable_files_and_directories_are_skipped() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = TempDir::new("unreadable");
+    root.write("index.html", "home");
+    root.write("secret.txt", "x");
+    root.write("locked/inner.txt", "y");
+    std::fs::set_permissions(
+        root.0.join("secret.txt"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        root.0.join("locked"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    // Root reads everything: run mote as nobody, as the image does.
+    // SAFETY: geteuid has no preconditions.
+    let wrapper: &[&str] = if unsafe { libc_geteuid() } == 0 {
+        &[
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+        ]
+    } else {
+        &[]
+    };
+    let server = Server::start_wrapped(wrapper, root.path(), &[], &[], "127.0.0.1:0");
+    let started = server.stdout.lock().unwrap()[0].clone();
+    assert!(
+        started.contains("1 files") && started.contains("skipped 2 unreadable"),
+        "{started}"
+    );
+    assert_eq!(server.get("/index.html").text(), "home");
+    assert_eq!(server.get("/secret.txt").status, 404);
+    std::thread::sleep(Duration::from_millis(200));
+    let stderr = server.stderr.lock().unwrap().join("\n");
+    assert!(
+        stderr.contains("secret.txt") && stderr.contains("locked"),
+        "{stderr}"
+    );
+    for path in ["secret.txt", "locked"] {
+        std::fs::set_permissions(root.0.join(path), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+}
+
+extern "C" {
+    #[link_name = "geteuid"]
+    fn libc_geteuid() -> u32;
+}

@@ -157,6 +157,8 @@ pub struct LoadStats {
     pub skipped_dotfiles: usize,
     /// Links skipped: leaving ROOT, broken, to a dotfile, or a loop.
     pub skipped_links: usize,
+    /// Files and directories inside ROOT that could not be read.
+    pub skipped_unreadable: usize,
     /// Time the walk and load took.
     pub elapsed: Duration,
     /// One line per thing skipped (a link out of ROOT, a name that is not UTF-8),
@@ -188,6 +190,9 @@ impl fmt::Display for LoadStats {
         }
         if self.skipped_links > 0 {
             write!(f, "; skipped {} links out of ROOT", self.skipped_links)?;
+        }
+        if self.skipped_unreadable > 0 {
+            write!(f, "; skipped {} unreadable", self.skipped_unreadable)?;
         }
         Ok(())
     }
@@ -255,7 +260,16 @@ impl Site {
             by_inode: HashMap::new(),
         };
         for file in files.iter().filter(|f| !is_sibling(&f.rel)) {
-            let resource = Arc::new(loader.resource(file, &by_rel)?);
+            let resource = match loader.resource(file, &by_rel) {
+                Ok(resource) => Arc::new(resource),
+                // An unreadable file is skipped with a warning, not fatal.
+                Err(e) => {
+                    let warning = format!("skipping {}: {}", e.path.display(), e.error);
+                    loader.stats.warnings.push(warning);
+                    loader.stats.skipped_unreadable += 1;
+                    continue;
+                }
+            };
             resources.insert(&file.rel, resource.clone());
             nodes.insert(file.rel.as_str().into(), Node::File(resource));
         }
@@ -315,10 +329,19 @@ struct Walker<'a> {
 
 impl Walker<'_> {
     fn dir(&mut self, real_dir: PathBuf, rel_dir: String) -> Result<(), LoadError> {
-        let mut entries: Vec<fs::DirEntry> = fs::read_dir(&real_dir)
-            .map_err(at(&real_dir))?
-            .collect::<Result<_, _>>()
-            .map_err(at(&real_dir))?;
+        let listed =
+            fs::read_dir(&real_dir).and_then(|entries| entries.collect::<Result<Vec<_>, _>>());
+        let mut entries = match listed {
+            Ok(entries) => entries,
+            // ROOT itself must be readable; a directory inside it that is not is
+            // skipped, with a warning, rather than refusing to serve the rest.
+            Err(error) if !rel_dir.is_empty() => {
+                self.warn(format!("skipping {}: {error}", real_dir.display()));
+                self.stats.skipped_unreadable += 1;
+                return Ok(());
+            }
+            Err(error) => return Err(at(&real_dir)(error)),
+        };
         entries.sort_by_key(|e| e.file_name());
         self.dirs.push(rel_dir.clone());
         self.ancestors.push(real_dir);
@@ -337,22 +360,27 @@ impl Walker<'_> {
             } else {
                 format!("{rel_dir}/{name}")
             };
-            let file_type = entry.file_type().map_err(at(&path))?;
-            let (real, meta) = if file_type.is_symlink() {
+            let found = entry.file_type().and_then(|file_type| {
+                if !file_type.is_symlink() {
+                    return entry.metadata().map(|meta| Some((path.clone(), meta)));
+                }
                 match self.link_target(&path) {
-                    Ok(target) => {
-                        let meta = fs::metadata(&target).map_err(at(&target))?;
-                        (target, meta)
-                    }
+                    Ok(target) => fs::metadata(&target).map(|meta| Some((target, meta))),
                     Err(why) => {
                         self.warn(format!("skipping {}: {why}", path.display()));
                         self.stats.skipped_links += 1;
-                        continue;
+                        Ok(None)
                     }
                 }
-            } else {
-                let meta = entry.metadata().map_err(at(&path))?;
-                (path, meta)
+            });
+            let (real, meta) = match found {
+                Ok(Some(found)) => found,
+                Ok(None) => continue,
+                Err(error) => {
+                    self.warn(format!("skipping {}: {error}", path.display()));
+                    self.stats.skipped_unreadable += 1;
+                    continue;
+                }
             };
             if meta.is_dir() {
                 if self.ancestors.contains(&real) {

@@ -67,7 +67,25 @@ impl Server {
     }
 
     pub fn start_with(root: &Path, args: &[&str], env: &[(&str, &str)], listen: &str) -> Server {
-        let mut command = Command::new(bin());
+        Server::start_wrapped(&[], root, args, env, listen)
+    }
+
+    /// Starts mote through `wrapper` (e.g. `setpriv --reuid 65534 ...`), if any.
+    pub fn start_wrapped(
+        wrapper: &[&str],
+        root: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        listen: &str,
+    ) -> Server {
+        let mut command = match wrapper.split_first() {
+            Some((program, wrapper_args)) => {
+                let mut command = Command::new(program);
+                command.args(wrapper_args).arg(bin());
+                command
+            }
+            None => Command::new(bin()),
+        };
         command
             .arg("--listen")
             .arg(listen)
