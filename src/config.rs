@@ -113,6 +113,15 @@ pub const OPTIONS: &[Opt] = &[
         help: "Hold files up to SIZE in memory; larger ones are read from disk",
     },
     Opt {
+        long: "max-memory",
+        short: None,
+        value: Some("SIZE"),
+        default: Some("512MiB"),
+        help: "Bytes of the site copied into memory at most; beyond it files are mapped\n\
+               from disk instead (the smallest stay in memory). Mapped pages are the\n\
+               page cache's and are not counted",
+    },
+    Opt {
         long: "max-connections",
         short: None,
         value: Some("N"),
@@ -389,6 +398,7 @@ where
         root,
         site: SiteOptions {
             preload_limit: value(required("preload-limit"), parse_size)?,
+            max_memory: value(required("max-memory"), parse_size)?,
             dotfiles: switch("dotfiles")?,
             cache: CachePolicy {
                 html: header_value("cache-html")?,

@@ -468,6 +468,41 @@ fn files_above_the_preload_limit_are_mapped() {
     assert_eq!(r.body, &big[262_000..=1_048_700]);
 }
 
+/// --max-memory bounds the bytes copied into memory: the smallest files stay
+/// there, the rest are mapped, and the start-up line says how many of each.
+#[test]
+fn max_memory_keeps_the_smallest_files_in_memory() {
+    let root = TempDir::new("budget");
+    let small = common::patterned(300, 7);
+    let medium = common::patterned(500, 11);
+    let large = common::patterned(800, 13);
+    root.write("a-large.bin", &large);
+    root.write("b-small.bin", &small);
+    root.write("c-medium.bin", &medium);
+    root.write("empty.txt", "");
+    let server = Server::start(root.path(), &["--max-memory", "1K"]);
+    let started = server.stdout.lock().unwrap()[0].clone();
+    assert!(
+        started.contains("4 files (800 B in memory, 1 mapped: 800 B)"),
+        "{started}"
+    );
+    for (path, body) in [
+        ("/a-large.bin", &large),
+        ("/b-small.bin", &small),
+        ("/c-medium.bin", &medium),
+    ] {
+        let r = server.get(path);
+        assert!(r.status == 200 && &r.body == body, "{path}");
+    }
+    let env = Server::start_with(root.path(), &[], &[("MOTE_MAX_MEMORY", "0")], "127.0.0.1:0");
+    let started = env.stdout.lock().unwrap()[0].clone();
+    assert!(
+        started.contains("(0 B in memory, 3 mapped: 1.6 KiB)"),
+        "{started}"
+    );
+    assert_eq!(env.get("/empty.txt").status, 200);
+}
+
 /// Issue 11, 4: a file above the preload limit used to be opened by path on each
 /// request, following links: replacing it (or its directory) with a link to a file
 /// outside ROOT after start served the outside file. Now the content is pinned at

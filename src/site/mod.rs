@@ -7,7 +7,7 @@
 //! siblings. The security policy is applied here too: nothing outside ROOT (symlinks are
 //! resolved now), no dotfiles unless asked. A request can only reach what is in the map.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs;
 use std::io::{self, Read};
@@ -31,6 +31,10 @@ pub struct SiteOptions {
     /// Files up to this many bytes are copied into memory; larger ones are mapped
     /// (see [`Variant::content`]).
     pub preload_limit: u64,
+    /// The most bytes copied into memory in all: beyond it files are mapped, the
+    /// smallest kept in memory first. Mapped pages are the page cache's (shared,
+    /// reclaimable), so this bounds mote's own (anonymous) memory for the site.
+    pub max_memory: u64,
     /// Serve files and directories whose names start with `.`.
     pub dotfiles: bool,
     /// `Cache-Control` by kind of file.
@@ -53,6 +57,7 @@ impl Default for SiteOptions {
     fn default() -> Self {
         SiteOptions {
             preload_limit: 4 << 20,
+            max_memory: 512 << 20,
             dotfiles: false,
             cache: CachePolicy::default(),
         }
@@ -255,6 +260,7 @@ impl Site {
         let mut nodes: HashMap<Box<str>, Node> = HashMap::with_capacity(files.len() + dirs.len());
         let mut resources: HashMap<&str, Arc<Resource>> = HashMap::new();
         let mut loader = Loader {
+            copy: copies(&files, options),
             options,
             stats: &mut stats,
             by_inode: HashMap::new(),
@@ -444,6 +450,30 @@ struct Loader<'a> {
     stats: &'a mut LoadStats,
     /// (device, inode) -> the bytes and ETag of a file already loaded.
     by_inode: HashMap<(u64, u64), (Bytes, HeaderValue)>,
+    /// The files (by device, inode) copied into memory; the rest are mapped.
+    copy: HashSet<(u64, u64)>,
+}
+
+/// Which files are copied into memory: those up to the preload limit, smallest
+/// first, while the total stays within `max_memory` (each file once, whatever
+/// the number of its names). Empty files are always "copied" (nothing to map).
+fn copies(files: &[Found], options: &SiteOptions) -> HashSet<(u64, u64)> {
+    let mut candidates: Vec<(u64, (u64, u64))> = files
+        .iter()
+        .filter(|f| f.meta.len() <= options.preload_limit)
+        .map(|f| (f.meta.len(), (f.meta.dev(), f.meta.ino())))
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup_by_key(|(_, inode)| *inode);
+    let mut total = 0u64;
+    candidates
+        .into_iter()
+        .take_while(|&(len, _)| {
+            total += len;
+            len == 0 || total <= options.max_memory
+        })
+        .map(|(_, inode)| inode)
+        .collect()
 }
 
 impl Loader<'_> {
@@ -524,7 +554,7 @@ impl Loader<'_> {
             ));
         }
         let len = meta.len();
-        if len <= self.options.preload_limit {
+        if len == 0 || self.copy.contains(&(meta.dev(), meta.ino())) {
             let mut bytes = Vec::with_capacity(len as usize);
             opened.read_to_end(&mut bytes)?;
             self.stats.memory_bytes += bytes.len() as u64;
