@@ -46,9 +46,21 @@ def free_port():
         return s.getsockname()[1]
 
 
+def headers_rules(path):
+    """20 _headers blocks of the kinds sites write: some match every file of the
+    corpus (/*, by extension), most match none of the measured paths."""
+    blocks = ["/*\n  X-Frame-Options: DENY\n  Referrer-Policy: same-origin\n",
+              "/*.html\n  Cache-Control: no-cache\n", "/*.js\n  Cache-Control: public, max-age=60\n"]
+    for i in range(17):
+        blocks.append(f"/section-{i}/*\n  X-Section: {i}\n  Access-Control-Allow-Origin: *\n")
+    with open(path, "w") as f:
+        f.write("".join(blocks))
+
+
 def make_corpus(root):
     """The same bytes for every server: HTML, a JS asset, a large binary."""
     os.makedirs(root, exist_ok=True)
+    headers_rules(os.path.join(os.path.dirname(root), "headers-20"))
     page = "<!doctype html><title>bench</title>" + "<p>mote benchmark page</p>" * 64
     with open(os.path.join(root, "page.html"), "w") as f:
         f.write(page[: FILES["1KB"][1]].ljust(FILES["1KB"][1]))
@@ -107,6 +119,10 @@ MOTE_NOTE = "default flags (one worker on its one CPU, access log on, 10 MB file
 def servers(args, workdir):
     """The anchors that are installed; each pinned to one core, one worker."""
     found = [Server("mote", args.mote, [args.mote] + MOTE_ARGS, note=MOTE_NOTE)]
+    # The cost of per-path rules: 20 _headers blocks, several matching every path.
+    found.append(Server("mote-20-rules", args.mote,
+                        [args.mote, "--headers-file", "{workdir}/headers-20"] + MOTE_ARGS,
+                        note=f"{MOTE_NOTE}; --headers-file with 20 rules"))
     # Other mote builds (an older commit's binary), with the same flags, side by side.
     # "NAME=PATH [FLAGS...]": extra flags before mote's own (e.g. --preload-limit 16M).
     for candidate in args.candidate:

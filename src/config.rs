@@ -56,12 +56,35 @@ pub const OPTIONS: &[Opt] = &[
                no IPv6, with a line saying so); a bare PORT means [::]:PORT",
     },
     Opt {
+        long: "fallback",
+        short: None,
+        value: Some("FILE"),
+        default: None,
+        help: "Serve FILE (a path in ROOT) with 200 for a GET or HEAD that matches nothing\n\
+               and accepts text/html (a browser navigation); assets still get 404",
+    },
+    Opt {
         long: "spa",
         short: None,
         value: None,
         default: None,
-        help: "Serve /index.html for unknown paths that do not look like files\n\
-               (no '.' in the last segment)",
+        help: "The same as --fallback index.html (a single-page app)",
+    },
+    Opt {
+        long: "headers-file",
+        short: None,
+        value: Some("PATH"),
+        default: None,
+        help: "Per-path headers in Netlify/Cloudflare _headers format (unset: ROOT/_headers\n\
+               if present; never served)",
+    },
+    Opt {
+        long: "redirects-file",
+        short: None,
+        value: Some("PATH"),
+        default: None,
+        help: "Redirects and rewrites in _redirects format (unset: ROOT/_redirects if\n\
+               present; never served)",
     },
     Opt {
         long: "dotfiles",
@@ -400,6 +423,8 @@ where
             preload_limit: value(required("preload-limit"), parse_size)?,
             max_memory: value(required("max-memory"), parse_size)?,
             dotfiles: switch("dotfiles")?,
+            headers_file: get("headers-file").map(|raw| PathBuf::from(raw.value)),
+            redirects_file: get("redirects-file").map(|raw| PathBuf::from(raw.value)),
             cache: CachePolicy {
                 html: header_value("cache-html")?,
                 hashed: header_value("cache-hashed")?,
@@ -407,7 +432,11 @@ where
             },
         },
         response: ResponseOptions {
-            spa: switch("spa")?,
+            fallback: match (get("fallback"), switch("spa")?) {
+                (Some(raw), _) => Some(parse_fallback(&raw.value).map_err(|why| raw.invalid(why))?),
+                (None, true) => Some("index.html".into()),
+                (None, false) => None,
+            },
             headers: headers
                 .iter()
                 .map(|raw| parse_header(&raw.value).map_err(|why| raw.invalid(why)))
@@ -544,6 +573,19 @@ fn parse_duration_or_zero(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// A fallback file: a path inside ROOT, given with or without its leading slash.
+fn parse_fallback(s: &str) -> Result<String, String> {
+    let key = s.trim().trim_start_matches('/');
+    if key.is_empty()
+        || key
+            .split('/')
+            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+    {
+        return Err("expected a file in ROOT, like index.html or app/shell.html".into());
+    }
+    Ok(key.to_string())
+}
+
 /// `Name: value` -> a header pair; names and values are checked as HTTP requires.
 fn parse_header(s: &str) -> Result<(HeaderName, HeaderValue), String> {
     let (name, value) = s
@@ -582,7 +624,7 @@ mod tests {
         let c = config(&["site"], &[]);
         assert_eq!(c.root, PathBuf::from("site"));
         assert_eq!(c.server.listen, "[::]:8080".parse().unwrap());
-        assert!(c.server.access_log && !c.response.spa && !c.site.dotfiles);
+        assert!(c.server.access_log && c.response.fallback.is_none() && !c.site.dotfiles);
         assert_eq!(c.site.preload_limit, 4 << 20);
         assert_eq!(c.server.grace, Duration::from_secs(10));
         assert_eq!(c.site.cache.html, "no-cache");
@@ -612,9 +654,13 @@ mod tests {
             ],
             &[("MOTE_NO_ACCESS_LOG", "yes"), ("MOTE_DOTFILES", "0")],
         );
-        assert!(c.response.spa && !c.server.access_log && !c.site.dotfiles);
+        assert!(!c.server.access_log && !c.site.dotfiles);
+        assert_eq!(c.response.fallback.as_deref(), Some("index.html"));
         assert_eq!(c.response.headers.len(), 1);
         assert_eq!(c.response.headers[0].0, "content-security-policy");
+        let c = config(&["--fallback", "/app/shell.html", "x"], &[]);
+        assert_eq!(c.response.fallback.as_deref(), Some("app/shell.html"));
+        assert!(parse_with(&["--fallback", "../x", "x"], &[]).is_err());
         let c = config(&["x"], &[("MOTE_HEADER", "A: 1\nB: 2\n")]);
         assert_eq!(c.response.headers.len(), 2);
     }

@@ -35,8 +35,16 @@ fn main() -> ExitCode {
 }
 
 fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    let site = Site::load(&config.root, &config.site)
-        .map_err(|e| format!("{e} (ROOT must be a readable directory)"))?;
+    let site = Site::load(&config.root, &config.site).map_err(|e| match e.error.kind() {
+        std::io::ErrorKind::InvalidData => e.to_string(),
+        _ => format!("{e} (ROOT must be a readable directory)"),
+    })?;
+    if let Some(fallback) = &config.response.fallback {
+        if !matches!(site.get(fallback), Some(mote::site::Node::File(_))) {
+            let root = config.root.display();
+            return Err(format!("--fallback {fallback}: no such file in {root}").into());
+        }
+    }
     for warning in &site.stats.warnings {
         say_err(&format!("mote: {warning}"));
     }

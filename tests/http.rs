@@ -221,11 +221,17 @@ fn head_is_get_without_a_body() {
 fn other_methods_get_405_with_allow() {
     let root = site();
     let server = Server::start(root.path(), &[]);
-    for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"] {
+    for method in ["POST", "PUT", "DELETE", "PATCH", "TRACE"] {
         let r = server.method_with(method, "/", &["Content-Length: 0"]);
         assert_eq!(r.status, 405, "{method}");
-        assert_eq!(r.header("allow"), Some("GET, HEAD"));
+        assert_eq!(r.header("allow"), Some("GET, HEAD, OPTIONS"));
     }
+    // OPTIONS says what is allowed (and carries the path's _headers: tests/rules.rs).
+    let r = server.method_with("OPTIONS", "/", &[]);
+    assert_eq!(
+        (r.status, r.header("allow")),
+        (204, Some("GET, HEAD, OPTIONS"))
+    );
 }
 
 #[test]
@@ -275,21 +281,47 @@ fn not_found_uses_404_html() {
 }
 
 #[test]
-fn spa_mode_serves_index_for_routes_only() {
+fn spa_mode_serves_index_for_browser_navigations_only() {
+    const BROWSER: &str = "Accept: text/html,application/xhtml+xml,*/*;q=0.8";
     let root = site();
     let off = Server::start(root.path(), &[]);
-    assert_eq!(off.get("/settings/profile").status, 404);
+    assert_eq!(off.get_with("/settings/profile", &[BROWSER]).status, 404);
     let on = Server::start(root.path(), &["--spa"]);
-    let r = on.get("/settings/profile");
+    let r = on.get_with("/settings/profile", &[BROWSER]);
     assert_eq!((r.status, r.text().as_str()), (200, INDEX));
+    // A route with a dot in it used to be a 404 (issue 10): the Accept header
+    // decides now, not the name.
+    assert_eq!(on.get_with("/u/jane.doe", &[BROWSER]).text(), INDEX);
     assert_eq!(
-        on.get("/missing.js").status,
+        on.get_with("/missing.js", &["Accept: */*"]).status,
         404,
-        "a missing file is not a route"
+        "an asset request is not a navigation"
+    );
+    assert_eq!(
+        on.get("/settings/profile").status,
+        404,
+        "no Accept: not a browser"
     );
     assert_eq!(on.get("/docs/guide.txt").status, 200);
     let env = Server::start_with(root.path(), &[], &[("MOTE_SPA", "true")], "127.0.0.1:0");
-    assert_eq!(env.get("/a/b").status, 200);
+    assert_eq!(env.get_with("/a/b", &[BROWSER]).status, 200);
+    let shell = Server::start(root.path(), &["--fallback", "docs/index.html"]);
+    assert_eq!(shell.get_with("/app/x", &[BROWSER]).text(), "<h1>docs</h1>");
+    let (code, _, stderr) = common::run_mote(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--fallback",
+            "nope.html",
+            root.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("--fallback nope.html: no such file"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -144,7 +144,7 @@ fn nested_under_a_prefix_every_behaviour_holds() {
     // 405 with Allow.
     let r = block_on(call(&app, Method::DELETE, "/assets/app.js", &[]));
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(header(&r, header::ALLOW), Some("GET, HEAD"));
+    assert_eq!(header(&r, header::ALLOW), Some("GET, HEAD, OPTIONS"));
 
     // Precompressed negotiation.
     let r = block_on(call(
@@ -189,14 +189,19 @@ fn nested_under_a_prefix_every_behaviour_holds() {
 fn spa_and_extra_headers_under_a_prefix() {
     let root = site();
     let options = ResponseOptions {
-        spa: true,
+        fallback: Some("index.html".into()),
         headers: vec![(
             header::HeaderName::from_static("x-frame-options"),
             header::HeaderValue::from_static("DENY"),
         )],
     };
     let app = app(service(&root, options));
-    let r = get(&app, "/assets/settings/profile");
+    let r = block_on(call(
+        &app,
+        Method::GET,
+        "/assets/settings/profile",
+        &[("accept", "text/html")],
+    ));
     assert_eq!(
         (r.status(), r.body().as_str()),
         (StatusCode::OK, "<h1>home</h1>")

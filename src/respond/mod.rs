@@ -9,6 +9,7 @@ pub mod conditional;
 pub mod negotiate;
 pub mod path;
 pub mod range;
+pub mod rules;
 
 use std::convert::Infallible;
 use std::future::{ready, Ready};
@@ -17,8 +18,8 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{
-    HeaderName, HeaderValue, ACCEPT_RANGES, ALLOW, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH,
-    CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, LOCATION, RANGE, VARY,
+    HeaderName, HeaderValue, ACCEPT, ACCEPT_RANGES, ALLOW, CACHE_CONTROL, CONTENT_ENCODING,
+    CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, LOCATION, RANGE, VARY,
     X_CONTENT_TYPE_OPTIONS,
 };
 use http::{HeaderMap, Method, Request, Response, StatusCode};
@@ -31,9 +32,10 @@ use path::SafePath;
 /// The response layer's slice of the configuration.
 #[derive(Debug, Clone, Default)]
 pub struct ResponseOptions {
-    /// Serve `/index.html` (200) for unknown paths whose last segment has no `.`
-    /// (client-side routes of a single-page app); missing assets still get 404.
-    pub spa: bool,
+    /// A file of the site (a key: `index.html`) served with 200 for a GET or HEAD
+    /// that matches nothing and accepts `text/html`: a browser navigating to a
+    /// client-side route of a single-page app. Asset requests still get 404.
+    pub fallback: Option<String>,
     /// Sent on every response, after `X-Content-Type-Options: nosniff`.
     pub headers: Vec<(HeaderName, HeaderValue)>,
 }
@@ -79,7 +81,7 @@ impl SiteService {
         SiteService {
             inner: Arc::new(Responder {
                 site,
-                spa: options.spa,
+                fallback: options.fallback,
                 common_headers,
             }),
         }
@@ -113,7 +115,7 @@ impl<B> tower_service::Service<Request<B>> for SiteService {
 /// The site plus the response policy.
 struct Responder {
     site: Site,
-    spa: bool,
+    fallback: Option<String>,
     /// `X-Content-Type-Options: nosniff` and the configured extra headers.
     common_headers: Vec<CommonHeader>,
 }
@@ -131,7 +133,7 @@ const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 
 impl Responder {
     fn respond<B>(&self, request: &Request<B>) -> Response<Body> {
-        let mut response = self.route(request);
+        let (mut response, path) = self.route(request);
         let headers = response.headers_mut();
         for header in &self.common_headers {
             if header.replace {
@@ -140,29 +142,114 @@ impl Responder {
                 headers.append(header.name.clone(), header.value.clone());
             }
         }
+        // `_headers` rules, for the responses the formats give them to.
+        if let Some(path) = path {
+            let status = response.status().as_u16();
+            if matches!(status, 200 | 204 | 206 | 304 | 404) {
+                rules::apply_headers(&self.site.header_rules, &path, response.headers_mut());
+            }
+        }
         response
     }
 
-    fn route<B>(&self, request: &Request<B>) -> Response<Body> {
-        let head = match *request.method() {
-            Method::GET => false,
-            Method::HEAD => true,
-            _ => return method_not_allowed(),
+    /// The response, and the request's path when `_headers` rules may apply to it.
+    fn route<B>(&self, request: &Request<B>) -> (Response<Body>, Option<String>) {
+        let (head, options) = match *request.method() {
+            Method::GET => (false, false),
+            Method::HEAD => (true, false),
+            Method::OPTIONS => (false, true),
+            _ => return (method_not_allowed(), None),
         };
         let SafePath {
             key,
             trailing_slash,
         } = match path::resolve(request.uri().path()) {
             Ok(safe) => safe,
-            Err(_) => return plain(StatusCode::BAD_REQUEST, head),
+            Err(_) => return (plain(StatusCode::BAD_REQUEST, head), None),
         };
+        let site = &self.site;
+        let has_rules = !site.header_rules.is_empty() || !site.redirects.is_empty();
+        // The decoded path the rules match: `/docs/a.html`, `/docs/`, `/`.
+        let path = has_rules.then(|| {
+            let mut path = String::with_capacity(key.len() + 2);
+            path.push('/');
+            path.push_str(&key);
+            if trailing_slash && !key.is_empty() {
+                path.push('/');
+            }
+            path
+        });
+        let rule_path = path.as_deref().unwrap_or("/");
         let headers = request.headers();
-        match (self.site.get(&key), trailing_slash) {
-            (Some(Node::File(resource)), false) => serve(resource, headers, head),
-            (Some(Node::Dir { index: Some(index) }), true) => serve(index, headers, head),
-            (Some(Node::Dir { .. }), false) => redirect_to_dir(&key, request.uri().query()),
-            _ if self.spa && looks_like_route(&key) => match self.site.get("") {
-                Some(Node::Dir { index: Some(index) }) => serve(index, headers, head),
+        let query = request.uri().query();
+        if path.is_some() && !rules::authorized(&site.header_rules, rule_path, headers) {
+            let mut response = plain(StatusCode::UNAUTHORIZED, head);
+            rules::challenge(response.headers_mut());
+            return (response, None);
+        }
+        if options {
+            // A CORS preflight gets the path's `_headers` (Access-Control-*).
+            let mut response = empty(StatusCode::NO_CONTENT);
+            response.headers_mut().insert(ALLOW, ALLOWED);
+            return (response, path);
+        }
+        let response = match self.routed(rule_path, query, true, headers, head) {
+            Some(forced) => forced,
+            None => match (site.get(&key), trailing_slash) {
+                (Some(Node::File(resource)), false) => serve(resource, headers, head),
+                (Some(Node::Dir { index: Some(index) }), true) => serve(index, headers, head),
+                (Some(Node::Dir { .. }), false) => redirect_to_dir(&key, query),
+                _ => match self.routed(rule_path, query, false, headers, head) {
+                    Some(routed) => routed,
+                    None => self.fallback(headers, head),
+                },
+            },
+        };
+        (response, path)
+    }
+
+    /// What a `_redirects` rule makes of the path, if one matches.
+    fn routed(
+        &self,
+        path: &str,
+        query: Option<&str>,
+        forced: bool,
+        headers: &HeaderMap,
+        head: bool,
+    ) -> Option<Response<Body>> {
+        if self.site.redirects.is_empty() {
+            return None;
+        }
+        match rules::route(&self.site.redirects, path, query, forced) {
+            rules::Routed::None => None,
+            rules::Routed::Redirect(status, location) => {
+                let mut response = empty(status);
+                response.headers_mut().insert(LOCATION, location);
+                Some(response)
+            }
+            rules::Routed::Rewrite(target) => Some(match path::resolve(&target) {
+                Ok(safe) => match (self.site.get(&safe.key), safe.trailing_slash) {
+                    (Some(Node::File(resource)), false) => serve(resource, headers, head),
+                    (Some(Node::Dir { index: Some(index) }), _) => serve(index, headers, head),
+                    _ => self.not_found(head),
+                },
+                Err(_) => self.not_found(head),
+            }),
+        }
+    }
+
+    /// `--fallback`: the file for a browser navigating to a path that is not
+    /// there (its Accept names text/html); 404 for anything else.
+    fn fallback(&self, headers: &HeaderMap, head: bool) -> Response<Body> {
+        let navigating = headers.get_all(ACCEPT).iter().any(|value| {
+            value
+                .as_bytes()
+                .windows(9)
+                .any(|w| w.eq_ignore_ascii_case(b"text/html"))
+        });
+        match (&self.fallback, navigating) {
+            (Some(key), true) => match self.site.get(key) {
+                Some(Node::File(resource)) => serve(resource, headers, head),
                 _ => self.not_found(head),
             },
             _ => self.not_found(head),
@@ -284,18 +371,28 @@ fn redirect_to_dir(key: &str, query: Option<&str>) -> Response<Body> {
     response(StatusCode::PERMANENT_REDIRECT, headers, Body::empty())
 }
 
+const ALLOWED: HeaderValue = HeaderValue::from_static("GET, HEAD, OPTIONS");
+
 fn method_not_allowed() -> Response<Body> {
     let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, false);
+    response.headers_mut().insert(ALLOW, ALLOWED);
     response
-        .headers_mut()
-        .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
-    response
+}
+
+/// A response with no body (204, a redirect).
+fn empty(status: StatusCode) -> Response<Body> {
+    let mut headers = HeaderMap::with_capacity(4);
+    if status != StatusCode::NO_CONTENT {
+        headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+    }
+    response(status, headers, Body::empty())
 }
 
 /// A short text body naming the status, e.g. `404 Not Found`.
 fn plain(status: StatusCode, head: bool) -> Response<Body> {
     let text: &'static str = match status {
         StatusCode::BAD_REQUEST => "400 Bad Request\n",
+        StatusCode::UNAUTHORIZED => "401 Unauthorized\n",
         StatusCode::NOT_FOUND => "404 Not Found\n",
         StatusCode::METHOD_NOT_ALLOWED => "405 Method Not Allowed\n",
         StatusCode::PRECONDITION_FAILED => "412 Precondition Failed\n",
@@ -318,9 +415,4 @@ fn response(status: StatusCode, headers: HeaderMap, body: Body) -> Response<Body
     *response.status_mut() = status;
     *response.headers_mut() = headers;
     response
-}
-
-/// SPA routes look like `/settings/profile`; `/app.js` is a missing file.
-fn looks_like_route(key: &str) -> bool {
-    !key.rsplit('/').next().unwrap_or(key).contains('.')
 }

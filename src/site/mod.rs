@@ -23,6 +23,7 @@ use crate::content_coding::ContentCoding;
 
 mod mapped;
 pub mod mime;
+pub mod rules;
 
 /// The loader's slice of the configuration: what to load and the caching policy
 /// baked into each resource's headers.
@@ -39,6 +40,10 @@ pub struct SiteOptions {
     pub dotfiles: bool,
     /// `Cache-Control` by kind of file.
     pub cache: CachePolicy,
+    /// The `_headers` file; `None`: `ROOT/_headers` if there is one.
+    pub headers_file: Option<PathBuf>,
+    /// The `_redirects` file; `None`: `ROOT/_redirects` if there is one.
+    pub redirects_file: Option<PathBuf>,
 }
 
 /// `Cache-Control` values by kind of file.
@@ -60,6 +65,8 @@ impl Default for SiteOptions {
             max_memory: 512 << 20,
             dotfiles: false,
             cache: CachePolicy::default(),
+            headers_file: None,
+            redirects_file: None,
         }
     }
 }
@@ -83,6 +90,10 @@ pub struct Site {
     pub not_found: Option<Arc<Resource>>,
     /// What the walk found, for the start-up line.
     pub stats: LoadStats,
+    /// `_headers`, in file order.
+    pub header_rules: Vec<rules::HeaderRule>,
+    /// `_redirects`, in file order.
+    pub redirects: Vec<rules::Redirect>,
 }
 
 /// What a path names: a file, or a directory (served through its index).
@@ -214,7 +225,11 @@ pub struct LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot read {}: {}", self.path.display(), self.error)
+        match self.error.kind() {
+            // A rule file that does not parse: "/web/_headers line 3: ...".
+            io::ErrorKind::InvalidData => write!(f, "{} {}", self.path.display(), self.error),
+            _ => write!(f, "cannot read {}: {}", self.path.display(), self.error),
+        }
     }
 }
 
@@ -290,10 +305,23 @@ impl Site {
         }
         stats.files = resources.len();
         stats.elapsed = started.elapsed();
+        let is_file =
+            |path: &str| matches!(nodes.get(path.trim_start_matches('/')), Some(Node::File(_)));
+        let header_rules = read_rules(&root, "_headers", &options.headers_file, |text, name| {
+            rules::parse_headers(text, name)
+        })?;
+        let redirects = read_rules(
+            &root,
+            "_redirects",
+            &options.redirects_file,
+            |text, name| rules::parse_redirects(text, name, is_file),
+        )?;
         Ok(Site {
             not_found: resources.get("404.html").cloned(),
             nodes,
             stats,
+            header_rules,
+            redirects,
         })
     }
 
@@ -301,6 +329,29 @@ impl Site {
     pub fn get(&self, path: &str) -> Option<&Node> {
         self.nodes.get(path)
     }
+}
+
+/// Reads and parses a rule file: `given`, else `ROOT/<name>` if it exists, else
+/// no rules. A syntax error is an InvalidData error naming the line.
+fn read_rules<T>(
+    root: &Path,
+    name: &str,
+    given: &Option<PathBuf>,
+    parse: impl FnOnce(&str, &str) -> Result<Vec<T>, rules::RuleError>,
+) -> Result<Vec<T>, LoadError> {
+    let path = given.clone().unwrap_or_else(|| root.join(name));
+    let text = match fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if given.is_none() && e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(at(&path)(e)),
+    };
+    parse(&text, name).map_err(|e| LoadError {
+        path: path.clone(),
+        error: io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("line {}: {}", e.line, e.why),
+        ),
+    })
 }
 
 /// Every regular file and directory under `root`, symlinks resolved and confined.
@@ -357,6 +408,10 @@ impl Walker<'_> {
                 self.warn(format!("skipping {}: name is not UTF-8", path.display()));
                 continue;
             };
+            // The rule files configure the site; they are never part of it.
+            if rel_dir.is_empty() && (name == "_headers" || name == "_redirects") {
+                continue;
+            }
             if is_hidden(&rel_dir, &name) && !self.dotfiles {
                 self.stats.skipped_dotfiles += 1;
                 continue;

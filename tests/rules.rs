@@ -1,0 +1,241 @@
+//! `_headers` and `_redirects` over real TCP (issue 10, 3): Netlify's and
+//! Cloudflare's common subset, Basic-Auth, CORS preflights, bad files.
+
+mod common;
+
+use common::{run_mote, Server, TempDir};
+
+fn site() -> TempDir {
+    let root = TempDir::new("rules");
+    root.write("index.html", "<h1>home</h1>");
+    root.write("app.js", "let a = 1;");
+    root.write("blog/first.html", "<h1>first</h1>");
+    root.write("admin/index.html", "<h1>admin</h1>");
+    root.write("api/data.json", "{}");
+    root.write("404.html", "<h1>lost</h1>");
+    root.write(
+        "_headers",
+        "# every response\n\
+         /*\n  X-Frame-Options: DENY\n  Cache-Control: no-store\n\
+         /*.js\n  Cache-Control: public, max-age=60\n  ! X-Frame-Options\n\
+         /api/*\n  Access-Control-Allow-Origin: *\n  Access-Control-Allow-Methods: GET, OPTIONS\n\
+         /admin/*\n  Basic-Auth: alice:wonderland bob:builder\n",
+    );
+    root.write(
+        "_redirects",
+        "/old-blog/*  /blog/:splat  301\n\
+         /u/:name     /blog/first.html  200\n\
+         /elsewhere   https://example.com/x  302\n\
+         /app.js      /nowhere.js  301\n\
+         /forced.js   /app.js  307!\n",
+    );
+    root
+}
+
+#[test]
+fn headers_apply_by_pattern_and_can_remove() {
+    let root = site();
+    let server = Server::start(root.path(), &[]);
+    let r = server.get("/index.html");
+    assert_eq!(r.header("x-frame-options"), Some("DENY"));
+    // The rule's Cache-Control replaces mote's (one header, not two).
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let r = server.get("/app.js");
+    // Both blocks match: the later one adds to the earlier, and removes.
+    assert_eq!(
+        r.header("cache-control"),
+        Some("no-store, public, max-age=60")
+    );
+    assert_eq!(r.header("x-frame-options"), None);
+    // 404s get them too; the rule files themselves are never served.
+    let r = server.get("/_headers");
+    assert_eq!((r.status, r.text().as_str()), (404, "<h1>lost</h1>"));
+    assert_eq!(r.header("x-frame-options"), Some("DENY"));
+    assert_eq!(server.get("/_redirects").status, 404);
+    // 304 carries them.
+    let etag = server
+        .get("/index.html")
+        .header("etag")
+        .unwrap()
+        .to_string();
+    let r = server.get_with("/index.html", &[&format!("If-None-Match: {etag}")]);
+    assert_eq!((r.status, r.header("x-frame-options")), (304, Some("DENY")));
+}
+
+#[test]
+fn cors_preflight_gets_the_paths_headers() {
+    let root = site();
+    let server = Server::start(root.path(), &[]);
+    let r = server.method_with(
+        "OPTIONS",
+        "/api/data.json",
+        &[
+            "Origin: https://app.example",
+            "Access-Control-Request-Method: GET",
+        ],
+    );
+    assert_eq!(r.status, 204);
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        r.header("access-control-allow-methods"),
+        Some("GET, OPTIONS")
+    );
+    assert_eq!(r.header("allow"), Some("GET, HEAD, OPTIONS"));
+    assert_eq!(
+        server
+            .get("/api/data.json")
+            .header("access-control-allow-origin"),
+        Some("*")
+    );
+    assert_eq!(
+        server
+            .method_with("POST", "/api/data.json", &["Content-Length: 0"])
+            .status,
+        405
+    );
+}
+
+#[test]
+fn basic_auth_protects_matching_paths() {
+    let root = site();
+    let server = Server::start(root.path(), &[]);
+    let r = server.get("/admin/");
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some("Basic realm=\"mote\", charset=\"UTF-8\"")
+    );
+    // alice:wonderland, bob:builder; a wrong password, another scheme.
+    assert_eq!(
+        server
+            .get_with(
+                "/admin/",
+                &["Authorization: Basic YWxpY2U6d29uZGVybGFuZA=="]
+            )
+            .text(),
+        "<h1>admin</h1>"
+    );
+    assert_eq!(
+        server
+            .get_with("/admin/", &["Authorization: basic Ym9iOmJ1aWxkZXI="])
+            .status,
+        200
+    );
+    assert_eq!(
+        server
+            .get_with("/admin/", &["Authorization: Basic YWxpY2U6d3Jvbmc="])
+            .status,
+        401
+    );
+    assert_eq!(
+        server
+            .get_with(
+                "/admin/",
+                &["Authorization: Bearer YWxpY2U6d29uZGVybGFuZA=="]
+            )
+            .status,
+        401
+    );
+    assert_eq!(
+        server.get("/index.html").status,
+        200,
+        "other paths are open"
+    );
+}
+
+#[test]
+fn redirects_and_rewrites() {
+    let root = site();
+    let server = Server::start(root.path(), &[]);
+    let r = server.get("/old-blog/first.html?ref=x");
+    assert_eq!(r.status, 301);
+    assert_eq!(r.header("location"), Some("/blog/first.html?ref=x"));
+    let r = server.get("/u/jane.doe");
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (200, "<h1>first</h1>"),
+        "a 200 rule rewrites"
+    );
+    let r = server.get("/elsewhere");
+    assert_eq!(
+        (r.status, r.header("location")),
+        (302, Some("https://example.com/x"))
+    );
+    // A file shadows an unforced rule; a forced one (307!) applies anyway.
+    assert_eq!(server.get("/app.js").status, 200);
+    let r = server.get("/forced.js");
+    assert_eq!((r.status, r.header("location")), (307, Some("/app.js")));
+    assert_eq!(server.get("/nothing-here").status, 404);
+}
+
+#[test]
+fn bad_rule_files_refuse_to_start_naming_file_and_line() {
+    for (file, text, why) in [
+        (
+            "_headers",
+            "/a\n  X-Ok: 1\n  no colon\n",
+            "_headers line 3: expected 'Name: value'",
+        ),
+        (
+            "_headers",
+            "  X-A: 1\n",
+            "_headers line 1: a header line before any path pattern",
+        ),
+        (
+            "_redirects",
+            "/a /b\n/c /d 418\n",
+            "_redirects line 2: status '418'",
+        ),
+        (
+            "_redirects",
+            "/loop /loop 301\n",
+            "_redirects line 1: the rule redirects to itself",
+        ),
+        ("_redirects", "/a/* /a/:splat\n", "redirects to itself"),
+    ] {
+        let root = TempDir::new("badrules");
+        root.write("index.html", "x");
+        root.write(file, text);
+        let (code, _, stderr) = run_mote(
+            &["--listen", "127.0.0.1:0", root.path().to_str().unwrap()],
+            &[],
+        );
+        assert_eq!(code, Some(1), "{file}: {text:?}");
+        assert!(stderr.contains(why), "{file} {text:?}: {stderr}");
+    }
+    // --headers-file names a file that must exist.
+    let root = TempDir::new("norules");
+    root.write("index.html", "x");
+    let (code, _, stderr) = run_mote(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--headers-file",
+            "/nonexistent/_headers",
+            root.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("/nonexistent/_headers"), "{stderr}");
+}
+
+#[test]
+fn rule_files_from_other_paths() {
+    let root = TempDir::new("rootrules");
+    root.write("index.html", "x");
+    let elsewhere = TempDir::new("elsewhere");
+    let headers = elsewhere.write("h", "/*\n  X-From: elsewhere\n");
+    let redirects = elsewhere.write("r", "/go /index.html 302\n");
+    let server = Server::start(
+        root.path(),
+        &[
+            "--headers-file",
+            headers.to_str().unwrap(),
+            "--redirects-file",
+            redirects.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(server.get("/").header("x-from"), Some("elsewhere"));
+    assert_eq!(server.get("/go").header("location"), Some("/index.html"));
+}
