@@ -4,7 +4,10 @@
 //! A line per request, written when the response body is done (so the duration
 //! covers sending it): `2026-11-22T23:10:27.123Z 127.0.0.1 GET /index.html 200 1234
 //! 0.052ms` (time, client, method, path without query, status, body bytes sent,
-//! duration).
+//! duration), or with `--log-format json` one JSON object per line with those and
+//! the user agent, referer and X-Forwarded-For (as sent: no trust decision). Control
+//! characters are escaped in both formats and a field longer than 1 KiB is cut with
+//! a marker, so no request can forge or flood a line.
 //!
 //! Why a writer thread: stdout is a pipe to whatever collects logs (Docker's
 //! blocking log driver, a paused terminal, `| head -1`), and a write to it can
@@ -30,7 +33,7 @@ use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Buf;
-use http::header::CONTENT_ENCODING;
+use http::header::{HeaderName, CONTENT_ENCODING, REFERER, USER_AGENT};
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body::{Frame, SizeHint};
 use pin_project_lite::pin_project;
@@ -41,6 +44,18 @@ use crate::metrics;
 const CHUNK: usize = 16 * 1024;
 /// Chunks waiting for the writer thread: 1 MiB of lines at most.
 const QUEUE: usize = 64;
+/// A longer field is cut, with [`CUT`] after it.
+const MAX_FIELD: usize = 1024;
+const CUT: &str = "...[cut]";
+
+/// How access-log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// `time client method path status bytes duration`, space-separated.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
 
 /// Counts of what the log could not write, for the closing line and metrics.
 #[derive(Debug, Default)]
@@ -59,16 +74,19 @@ struct Sink {
     counters: Counters,
     /// Each thread says here when it has ended.
     ended: Mutex<Receiver<()>>,
+    /// `None`: no access-log lines (`--no-access-log`), only notices.
+    format: Option<LogFormat>,
 }
 
 static SINK: OnceLock<Sink> = OnceLock::new();
 
-/// Starts the writer threads: one for stdout, and one for stderr that also hands
+/// Starts the writer threads (`format`: the access log's, `None` for notices
+/// only): one for stdout, and one for stderr that also hands
 /// the partial buffer to the first every second and reports dropped lines (a
 /// blocked stdout cannot stop it from saying so). Until this is called (a library
 /// user that never calls it), access-log lines are not recorded and [`notice`]
 /// writes directly.
-pub fn start() {
+pub fn start(format: Option<LogFormat>) {
     SINK.get_or_init(|| {
         let (stdout, stdout_rx) = mpsc::sync_channel::<Option<Vec<u8>>>(QUEUE);
         let (stderr, stderr_rx) = mpsc::sync_channel(QUEUE);
@@ -90,6 +108,7 @@ pub fn start() {
             stderr,
             counters: Counters::default(),
             ended: Mutex::new(ended),
+            format,
         }
     });
 }
@@ -172,6 +191,7 @@ impl Sink {
 /// saying how many; the same report once more at the end.
 fn write_stderr(lines: Receiver<Option<Vec<u8>>>) {
     let mut reported = 0;
+    let mut errors_reported = 0;
     let report = |reported: &mut u64| {
         let Some(sink) = SINK.get() else { return };
         let dropped = sink.counters.dropped_lines.load(Ordering::Relaxed);
@@ -193,6 +213,17 @@ fn write_stderr(lines: Receiver<Option<Vec<u8>>>) {
             Err(RecvTimeoutError::Timeout) => {
                 if let Some(sink) = SINK.get() {
                     sink.hand_over();
+                }
+                // Bad or slow clients, in summary, at most once a second: one
+                // line per event would let a scanner flood the log.
+                let errors = metrics::get().connection_errors.load(Ordering::Relaxed);
+                if errors != errors_reported {
+                    let line = format!(
+                        "mote: {} connection(s) ended by a timeout or a malformed request (400/431) in the last second; {errors} since start\n",
+                        errors - errors_reported
+                    );
+                    write_ignoring_errors(false, line.as_bytes());
+                    errors_reported = errors;
                 }
             }
         }
@@ -232,6 +263,10 @@ struct Record {
     method: Method,
     /// Shares the request's bytes: no copy of the path per request.
     uri: Uri,
+    /// For the JSON format only (reference-counted copies of the request's).
+    user_agent: Option<HeaderValue>,
+    referer: Option<HeaderValue>,
+    forwarded_for: Option<HeaderValue>,
 }
 
 impl<S, B, R> tower_service::Service<Request<B>> for AccessLog<S>
@@ -248,11 +283,21 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         metrics::get().in_flight.fetch_add(1, Ordering::Relaxed);
+        let json = SINK
+            .get()
+            .is_some_and(|sink| sink.format == Some(LogFormat::Json));
+        let header = |name: HeaderName| match json {
+            true => request.headers().get(name).cloned(),
+            false => None,
+        };
         let record = Some(Record {
             started: Instant::now(),
             client: self.client,
             method: request.method().clone(),
             uri: request.uri().clone(),
+            user_agent: header(USER_AGENT),
+            referer: header(REFERER),
+            forwarded_for: header(HeaderName::from_static("x-forwarded-for")),
         });
         LogFuture {
             inner: self.inner.call(request),
@@ -357,28 +402,96 @@ impl Line {
             self.coding.as_ref(),
             self.sent,
         );
-        let Some(sink) = SINK.get() else { return };
+        let Some((sink, format)) = SINK.get().and_then(|sink| Some((sink, sink.format?))) else {
+            return;
+        };
         let micros = self.record.started.elapsed().as_micros();
+        let record = &self.record;
         let full = {
             let mut buffer = sink.lock();
-            let _ = writeln!(
-                buffer,
-                "{} {} {} {} {} {} {}.{:03}ms",
-                Rfc3339(SystemTime::now()),
-                self.record.client,
-                self.record.method,
-                self.record.uri.path(),
-                self.status.as_u16(),
-                self.sent,
-                micros / 1000,
-                micros % 1000
-            );
+            let line = &mut *buffer;
+            let time = Rfc3339(SystemTime::now());
+            let (ms, frac) = (micros / 1000, micros % 1000);
+            match format {
+                LogFormat::Text => {
+                    let _ = write!(line, "{time} {} {} ", record.client, record.method);
+                    escaped_text(line, record.uri.path().as_bytes());
+                    let status = self.status.as_u16();
+                    let _ = writeln!(line, " {status} {} {ms}.{frac:03}ms", self.sent);
+                }
+                LogFormat::Json => {
+                    let _ = write!(
+                        line,
+                        "{{\"time\":\"{time}\",\"client\":\"{}\",\"method\":",
+                        record.client
+                    );
+                    json_string(line, Some(record.method.as_str().as_bytes()));
+                    line.extend_from_slice(b",\"path\":");
+                    json_string(line, Some(record.uri.path().as_bytes()));
+                    let _ = write!(
+                        line,
+                        ",\"query\":{},\"status\":{},\"bytes\":{},\"duration_ms\":{ms}.{frac:03},\"user_agent\":",
+                        record.uri.query().is_some(),
+                        self.status.as_u16(),
+                        self.sent
+                    );
+                    json_string(line, record.user_agent.as_ref().map(HeaderValue::as_bytes));
+                    line.extend_from_slice(b",\"referer\":");
+                    json_string(line, record.referer.as_ref().map(HeaderValue::as_bytes));
+                    line.extend_from_slice(b",\"x_forwarded_for\":");
+                    json_string(
+                        line,
+                        record.forwarded_for.as_ref().map(HeaderValue::as_bytes),
+                    );
+                    line.extend_from_slice(b"}\n");
+                }
+            }
             buffer.len() >= CHUNK
         };
         if full {
             sink.hand_over();
         }
     }
+}
+
+/// `bytes` as text, control bytes, backslashes and non-ASCII as `\xNN`, cut at
+/// [`MAX_FIELD`].
+fn escaped_text(out: &mut Vec<u8>, bytes: &[u8]) {
+    for &b in bytes.iter().take(MAX_FIELD) {
+        if b.is_ascii_graphic() && b != b'\\' {
+            out.push(b);
+        } else {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    if bytes.len() > MAX_FIELD {
+        out.extend_from_slice(CUT.as_bytes());
+    }
+}
+
+/// `bytes` as a JSON string (`null` for none): quotes, backslashes, control and
+/// non-ASCII bytes escaped (`\u00XX`, byte by byte: header values need not be
+/// UTF-8), cut at [`MAX_FIELD`].
+fn json_string(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
+    let Some(bytes) = bytes else {
+        out.extend_from_slice(b"null");
+        return;
+    };
+    out.push(b'"');
+    for &b in bytes.iter().take(MAX_FIELD) {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x20..=0x7e => out.push(b),
+            _ => {
+                let _ = write!(out, "\\u{b:04x}");
+            }
+        }
+    }
+    if bytes.len() > MAX_FIELD {
+        out.extend_from_slice(CUT.as_bytes());
+    }
+    out.push(b'"');
 }
 
 /// A time formatted as `YYYY-MM-DDThh:mm:ss.mmmZ` (UTC).
@@ -418,6 +531,25 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaping() {
+        let mut out = Vec::new();
+        escaped_text(&mut out, b"/a b\n\\\xff");
+        assert_eq!(out, b"/a\\x20b\\x0a\\x5c\\xff");
+        let mut out = Vec::new();
+        json_string(&mut out, Some(b"say \"hi\"\t\\ \xc3\xa9"));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#""say \"hi\"\u0009\\ \u00c3\u00a9""#
+        );
+        let mut out = Vec::new();
+        json_string(&mut out, Some(&[b'a'; 2000]));
+        assert_eq!(out.len(), 1 + MAX_FIELD + CUT.len() + 1);
+        let mut out = Vec::new();
+        json_string(&mut out, None);
+        assert_eq!(out, b"null");
+    }
 
     #[test]
     fn timestamps() {

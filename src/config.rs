@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use http::header::{HeaderName, HeaderValue};
 
+use crate::access_log::LogFormat;
 use crate::respond::ResponseOptions;
 use crate::server::ServerOptions;
 use crate::site::{CachePolicy, SiteOptions};
@@ -99,6 +100,14 @@ pub const OPTIONS: &[Opt] = &[
         value: None,
         default: None,
         help: "Do not log a line per request to stdout",
+    },
+    Opt {
+        long: "log-format",
+        short: None,
+        value: Some("text|json"),
+        default: Some("text"),
+        help: "Access-log lines as text, or as JSON objects (with user agent, referer and\n\
+               X-Forwarded-For)",
     },
     Opt {
         long: "header",
@@ -455,6 +464,7 @@ where
             workers: opt(get("workers"), parse_count)?
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
             access_log: !switch("no-access-log")?,
+            log_format: value(required("log-format"), parse_log_format)?,
         },
     })))
 }
@@ -570,6 +580,14 @@ fn parse_duration_or_zero(s: &str) -> Result<Duration, String> {
     match millis {
         Some(ms) if ms <= 24 * 3600 * 1000 => Ok(Duration::from_millis(ms)),
         _ => Err("must be at most 24 hours".into()),
+    }
+}
+
+fn parse_log_format(s: &str) -> Result<LogFormat, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        _ => Err("expected text or json".into()),
     }
 }
 

@@ -239,3 +239,87 @@ extern "C" {
     #[link_name = "geteuid"]
     fn libc_geteuid() -> u32;
 }
+
+/// `--log-format json`: one object per line with the request's details (issue 10, 4).
+#[test]
+fn json_access_log_lines() {
+    let root = site();
+    let server = Server::start(root.path(), &["--log-format", "json"]);
+    let r = server.get_with(
+        "/app.js?v=1",
+        &[
+            "User-Agent: test \"agent\"\t1",
+            "Referer: https://ref.example/",
+            "X-Forwarded-For: 203.0.113.9, 10.0.0.1",
+        ],
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(server.get("/missing").status, 404);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let lines = loop {
+        let lines = server.log_lines();
+        if lines.len() >= 2 || Instant::now() > deadline {
+            break lines;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let first: serde_json::Value = serde_json::from_str(&lines[0]).expect("a JSON object per line");
+    assert_eq!(first["method"], "GET");
+    assert_eq!(first["path"], "/app.js");
+    assert_eq!(first["query"], true);
+    assert_eq!(first["status"], 200);
+    assert_eq!(first["bytes"], 550);
+    assert_eq!(first["client"], "127.0.0.1");
+    assert_eq!(first["user_agent"], "test \"agent\"\t1");
+    assert_eq!(first["referer"], "https://ref.example/");
+    assert_eq!(first["x_forwarded_for"], "203.0.113.9, 10.0.0.1");
+    assert!(first["duration_ms"].as_f64().unwrap() >= 0.0);
+    assert!(first["time"].as_str().unwrap().ends_with('Z'));
+    let second: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
+    assert_eq!(
+        (second["status"].as_u64(), second["query"].as_bool()),
+        (Some(404), Some(false))
+    );
+    assert!(second["user_agent"].is_null());
+}
+
+/// Malformed requests and timeouts are counted and summed up on stderr at most
+/// once a second, not logged one line each (issue 10, 4).
+#[test]
+fn bad_requests_and_timeouts_are_summarised() {
+    let root = site();
+    let server = Server::start(
+        root.path(),
+        &[
+            "--admin",
+            "127.0.0.1:0",
+            "--header-timeout",
+            "1s",
+            "--no-access-log",
+        ],
+    );
+    let admin = admin_addr(&server);
+    for _ in 0..5 {
+        let r = server.request("GARBAGE\r\n\r\n");
+        assert_eq!(r.status, 400);
+    }
+    let big = format!(
+        "GET / HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(20_000)
+    );
+    assert_eq!(server.request(&big).status, 431);
+    let _slow = server.connect(); // says nothing: cut by the header timeout
+    std::thread::sleep(Duration::from_millis(2_500));
+    let text = get_at(admin, "/metrics", &[]).text();
+    assert!(text.contains("mote_connection_errors_total 7"), "{text}");
+    let stderr = server.stderr.lock().unwrap().join("\n");
+    let summaries = stderr
+        .lines()
+        .filter(|l| l.contains("ended by a timeout or a malformed request"))
+        .count();
+    assert!(
+        (1..=3).contains(&summaries),
+        "a summary, not a line each: {stderr}"
+    );
+    assert!(stderr.contains("7 since start"), "{stderr}");
+}

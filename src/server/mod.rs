@@ -64,6 +64,8 @@ pub struct ServerOptions {
     pub workers: usize,
     /// Record a line per request on stdout.
     pub access_log: bool,
+    /// In this format.
+    pub log_format: access_log::LogFormat,
 }
 
 /// Why the server could not start (exit code 1).
@@ -130,9 +132,7 @@ pub fn run(
         };
         // Handlers first: a signal that arrives once we say we listen must count.
         let signals = Signals::new().map_err(ServeError::Runtime)?;
-        if options.access_log {
-            access_log::start();
-        }
+        access_log::start(options.access_log.then_some(options.log_format));
         on_listening(local);
         if let Some(admin) = admin {
             if let Ok(bound) = admin.local_addr() {
@@ -345,8 +345,9 @@ async fn serve_admin(listener: TcpListener, options: ServerOptions) {
 }
 
 /// Serves one connection with its timeouts until it closes, or until `stop`
-/// (then the response in flight finishes first). False when it ended in an error
-/// (a timeout, a request the parser refused, a reset).
+/// (then the response in flight finishes first). False when it ended in a
+/// timeout (head, idle or send) or a request the HTTP parser refused (400, 431);
+/// a client going away is no error of anyone's.
 async fn connection<S, B>(
     stream: TcpStream,
     service: S,
@@ -383,7 +384,22 @@ where
             connection.await
         }
     };
-    result.is_ok()
+    match result {
+        Ok(()) => true,
+        Err(e) => !(e.is_parse() || e.is_parse_too_large() || e.is_timeout() || timed_out(&e)),
+    }
+}
+
+/// Whether an error's cause is a send timeout (an io TimedOut from ConnIo).
+fn timed_out(e: &hyper::Error) -> bool {
+    let mut cause = std::error::Error::source(e);
+    while let Some(error) = cause {
+        if let Some(io) = error.downcast_ref::<io::Error>() {
+            return io.kind() == io::ErrorKind::TimedOut;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// Errors that concern one connection only (it died before we accepted it).
