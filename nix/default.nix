@@ -1,6 +1,7 @@
 # All outputs for one system. Each derivation has its own file:
-#   package.nix  the static binary      site.nix   the precompressed demo site
-#   image.nix    the OCI image          checks/    what `nix flake check` runs
+#   package.nix  the static binary      site.nix   a precompressed site (mkSite)
+#   image.nix    the OCI image          lib.nix    mkImage/mkSite, what users call
+#   checks/      what `nix flake check` runs
 {
   pkgs,
   crane,
@@ -25,36 +26,43 @@ let
     craneLib = craneStatic;
     inherit target;
   };
-  site = pkgs.callPackage ./site.nix { };
-  imageArgs = {
-    inherit
-      mote
-      site
-      version
-      revision
-      ;
+  lib' = import ./lib.nix { inherit pkgs mote version; };
+  site = lib'.mkSite { site = ../web; };
+  image = lib'.mkImage {
+    site = ../web;
+    inherit revision;
   };
-  image = pkgs.callPackage ./image.nix imageArgs;
   # The stream derivation's output is itself the executable that writes the image.
-  imageStream = pkgs.callPackage ./image.nix (imageArgs // { stream = true; });
+  imageStream = lib'.mkImage {
+    site = ../web;
+    inherit revision;
+    stream = true;
+  };
 in
 {
   packages = {
     inherit mote site image;
     default = image;
     # The same image tagged with the version instead of "latest".
-    image-versioned = pkgs.callPackage ./image.nix (imageArgs // { tag = version; });
+    image-versioned = lib'.mkImage {
+      site = ../web;
+      inherit revision;
+      tag = version;
+    };
     # The image as a script that streams it (no tarball in the store).
     image-stream = imageStream;
   };
+
+  # What `mote.lib.${system}` gives users of the flake.
+  lib = lib';
 
   checks = import ./checks {
     inherit
       pkgs
       craneLib
       mote
-      image
       ;
+    lib' = lib';
   };
 
   # `nix run`: serve the bundled demo site (extra flags pass through, e.g. --listen).

@@ -6,36 +6,33 @@
   lib,
   dockerTools,
   mote,
-  site,
   version,
-  revision,
+}:
+{
+  # The output of mkSite (its /web is baked).
+  site,
+  name ? "mote",
   tag ? "latest",
+  # Extra environment ("MOTE_SPA=1") and arguments before the site (["--spa"]).
+  env ? [ ],
+  args ? [ ],
+  # Merged over the config below (e.g. { ExposedPorts."8443/tcp" = { }; }).
+  config ? { },
+  labels ? { },
+  # The OCI revision label; null leaves it out (so the checks do not rebuild on
+  # every commit).
+  revision ? null,
+  # "arm64" for an image of an aarch64 binary built on another system.
+  architecture ? null,
   # true: streamLayeredImage (a script that writes the tarball to stdout).
   stream ? false,
 }:
 let
   second = 1000000000; # Docker config durations are nanoseconds
   build = if stream then dockerTools.streamLayeredImage else dockerTools.buildLayeredImage;
-in
-build {
-  name = "mote";
-  inherit tag;
-  # Each store path becomes its own layer: a site edit leaves the binary's layer as it was.
-  contents = [ mote ];
-  # /web is one link to the site's store path, so mote's ROOT resolves inside the
-  # store and every file in it is a real file (mote refuses links that leave ROOT).
-  extraCommands = ''
-    mkdir -p etc
-    printf 'root:x:0:0:root:/var/empty:/bin/false\nnobody:x:65534:65534:nobody:/var/empty:/bin/false\n' > etc/passwd
-    printf 'root:x:0:\nnobody:x:65534:\n' > etc/group
-    chmod 0444 etc/passwd etc/group
-    ln -s ${site}/web web
-  '';
-  # No build time in the image: the tarball is bit-for-bit reproducible.
-  created = "1970-01-01T00:00:01Z";
-  config = {
+  baseConfig = {
     Entrypoint = [ "/bin/mote" ];
-    Cmd = [ "/web" ];
+    Cmd = args ++ [ "/web" ];
     User = "65534:65534";
     WorkingDir = "/";
     ExposedPorts = {
@@ -47,7 +44,8 @@ build {
     Env = [
       "MOTE_GRACE=5s"
       "MOTE_ADMIN=[::]:9090"
-    ];
+    ]
+    ++ env;
     # Exec form: there is no shell to run a string.
     Healthcheck = {
       Test = [
@@ -65,12 +63,33 @@ build {
       "org.opencontainers.image.description" = "A static web site served from memory by one static binary";
       "org.opencontainers.image.source" = "https://github.com/mote-server/mote";
       "org.opencontainers.image.version" = version;
-      "org.opencontainers.image.revision" = revision;
       "org.opencontainers.image.licenses" = "MIT OR Apache-2.0";
+    }
+    // lib.optionalAttrs (revision != null) { "org.opencontainers.image.revision" = revision; }
+    // labels;
+  };
+in
+build (
+  {
+    inherit name tag;
+    # Each store path becomes its own layer: a site edit leaves the binary's layer as it was.
+    contents = [ mote ];
+    # /web is one link to the site's store path, so mote's ROOT resolves inside the
+    # store and every file in it is a real file (mote refuses links that leave ROOT).
+    extraCommands = ''
+      mkdir -p etc
+      printf 'root:x:0:0:root:/var/empty:/bin/false\nnobody:x:65534:65534:nobody:/var/empty:/bin/false\n' > etc/passwd
+      printf 'root:x:0:\nnobody:x:65534:\n' > etc/group
+      chmod 0444 etc/passwd etc/group
+      ln -s ${site}/web web
+    '';
+    # No build time in the image: the tarball is bit-for-bit reproducible.
+    created = "1970-01-01T00:00:01Z";
+    config = lib.recursiveUpdate baseConfig config;
+    meta = {
+      description = "mote and a site as an OCI image with no base";
+      platforms = lib.platforms.linux;
     };
-  };
-  meta = {
-    description = "mote and its site as an OCI image with no base";
-    platforms = lib.platforms.linux;
-  };
-}
+  }
+  // lib.optionalAttrs (architecture != null) { inherit architecture; }
+)

@@ -1,20 +1,24 @@
-# The demo site as its own derivation, so an HTML edit rebuilds this and never the
-# Rust. Each compressible file gets .br/.zst/.gz siblings, made by the same script
-# the Docker path uses, kept only where smaller; deterministic (gzip -n, fixed
-# levels). Output: $out/web.
+# A site folder as its own derivation, ready to bake: every file a real file
+# (links dereferenced: a symlinkJoin or a store path of links still works, since
+# mote skips links that leave ROOT), with .br/.zst/.gz siblings where smaller, made
+# by the same script the Docker path uses; deterministic (gzip -n, fixed levels).
+# A site edit rebuilds this and never the Rust. Output: $out/web.
+#
+#   mkSite { site = ./public; }       # a path
+#   mkSite { site = myBuild; }        # a derivation whose output is the site
 {
-  lib,
   runCommand,
   brotli,
   zstd,
   gzip,
 }:
-runCommand "mote-site"
+{
+  site,
+  name ? "mote-site",
+}:
+runCommand name
   {
-    src = lib.fileset.toSource {
-      root = ../web;
-      fileset = ../web;
-    };
+    src = site;
     nativeBuildInputs = [
       brotli
       zstd
@@ -23,7 +27,7 @@ runCommand "mote-site"
   }
   ''
     mkdir -p $out/web
-    cp -R $src/. $out/web/
+    cp -RL --no-preserve=mode,ownership $src/. $out/web/
     chmod -R u+w $out/web
     bash ${../scripts/precompress.sh} $out/web
   ''

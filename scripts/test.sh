@@ -62,6 +62,7 @@ step "fuzz (cargo-fuzz, every target)" scripts/fuzz.sh "$([ "${CI:-}" = true ] &
 
 if needs nix --version && [ -x ../shared/nix-eval/check.sh ]; then
   step "nix flake evaluation (../shared/nix-eval/check.sh)" ../shared/nix-eval/check.sh
+  step "nix flake template, instantiated against this checkout" tests/nix/template.sh
 fi
 
 if needs docker info; then

@@ -5,7 +5,9 @@
   pkgs,
   craneLib,
   mote,
-  image,
+  # nix/lib.nix: the checks build their images through the public functions,
+  # without the revision label (a commit does not rebuild them).
+  lib',
 }:
 let
   # Native builds for lints and tests: the static release settings (build-std)
@@ -15,6 +17,7 @@ let
     strictDeps = true;
   };
   cargoArtifacts = craneLib.buildDepsOnly commonArgs;
+  image = lib'.mkImage { site = ../../web; };
 in
 {
   inherit mote;
@@ -24,6 +27,8 @@ in
     // {
       inherit cargoArtifacts;
       cargoClippyExtraArgs = "--all-targets -- --deny warnings";
+      # A check's output is its success; its target/ is nobody's input.
+      doInstallCargoArtifacts = false;
     }
   );
 
@@ -36,11 +41,26 @@ in
     // {
       inherit cargoArtifacts;
       cargoNextestExtraArgs = "--no-tests=fail";
+      doInstallCargoArtifacts = false;
     }
   );
 
   static = pkgs.callPackage ./static.nix { inherit mote; };
-  image-smoke = pkgs.callPackage ./image-smoke.nix { inherit image; };
+  image-smoke = lib'.mkSmokeCheck {
+    inherit image;
+    expect = "<h1>mote</h1>";
+  };
+  # A second, different site baked through the public function, as a user would.
+  fixture-smoke = lib'.mkSmokeCheck {
+    name = "mote-fixture-smoke";
+    image = lib'.mkImage {
+      site = ../../tests/fixtures/dist;
+      name = "mote-fixture";
+      args = [ "--spa" ];
+    };
+    path = "/guide/";
+    expect = "fixture guide";
+  };
   # A NixOS VM with Docker: needs KVM on the machine that runs `nix flake check`.
   image-docker = pkgs.callPackage ./image-docker.nix { inherit image; };
 }

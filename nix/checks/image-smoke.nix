@@ -1,7 +1,8 @@
 # The image started in the build sandbox, with no VM and no Docker: unpack the
 # tarball, read Entrypoint, Cmd, User and Env from its config, and run exactly that
-# command on loopback (the image's absolute links are resolved inside the unpacked
-# root, as a chroot would). Then speak HTTP to it and stop it with SIGTERM.
+# command on a loopback port the kernel picks (port 0; the real one is read from
+# mote's start-up line), the image's absolute links resolved inside the unpacked
+# root, as a chroot would. Then speak HTTP to it and stop it with SIGTERM.
 {
   runCommand,
   curl,
@@ -9,8 +10,12 @@
   gnutar,
   gzip,
   image,
+  # A file of the site, and a string its body holds.
+  path ? "/",
+  expect ? "",
+  name ? "mote-image-smoke",
 }:
-runCommand "mote-image-smoke"
+runCommand name
   {
     nativeBuildInputs = [
       curl
@@ -50,22 +55,25 @@ runCommand "mote-image-smoke"
       case "$arg" in /*) args+=("$(resolve "$arg")") ;; *) args+=("$arg") ;; esac
     done
     while IFS= read -r kv; do export "$kv"; done < <(jq -r '.config.Env[]?' "$config")
-    export MOTE_LISTEN=127.0.0.1:8080
+    # Any free loopback port, for the site and the admin listener.
+    export MOTE_LISTEN=127.0.0.1:0 MOTE_ADMIN=127.0.0.1:0
 
     "$entrypoint" "''${args[@]}" > mote.log 2>&1 &
     pid=$!
-    for _ in $(seq 100); do curl -fs -o /dev/null http://127.0.0.1:8080/ && break; sleep 0.1; done
+    for _ in $(seq 100); do grep -q ' on http://' mote.log && break; sleep 0.1; done
+    base=$(sed -n 's/.* on \(http:\/\/[^:]*:[0-9]*\): .*/\1/p' mote.log | head -1)
+    admin=$(sed -n 's/.*admin on \(http:\/\/[^:]*:[0-9]*\): .*/\1/p' mote.log | head -1)
+    echo "site $base, admin $admin"
 
-    curl -fsi http://127.0.0.1:8080/ > index
-    grep -q '^HTTP/1.1 200' index
-    grep -q '<h1>mote</h1>' index
-    etag=$(tr -d '\r' < index | sed -n 's/^etag: //Ip')
-    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" http://127.0.0.1:8080/)" = 304 ]
-    [ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Range: bytes=0-14' http://127.0.0.1:8080/index.html)" = 206 ]
-    [ "$(curl -s -H 'Range: bytes=0-14' http://127.0.0.1:8080/index.html)" = "<!doctype html>" ]
-    curl -fsI -H 'Accept-Encoding: br' http://127.0.0.1:8080/app.js | grep -qi '^content-encoding: br'
-    "$entrypoint" healthcheck
-    if "$entrypoint" healthcheck http://127.0.0.1:8080/missing; then exit 1; fi
+    curl -fsi "$base${path}" > page
+    grep -q '^HTTP/1.1 200' page
+    grep -qF -- ${builtins.toJSON expect} page
+    etag=$(tr -d '\r' < page | sed -n 's/^etag: //Ip')
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$base${path}")" = 304 ]
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Range: bytes=0-0' "$base${path}")" = 206 ]
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$admin/readyz")" = 200 ]
+    MOTE_ADMIN=''${admin#http://} "$entrypoint" healthcheck
+    if "$entrypoint" healthcheck "$base/no-such-file"; then exit 1; fi
 
     kill -TERM $pid
     status=0
