@@ -99,5 +99,18 @@ in
     ];
   };
 
-  formatter = pkgs.nixfmt;
+  # `nix fmt`: every .nix file of the tree (bare nixfmt would wait on stdin).
+  # nixpkgs has this as pkgs.nixfmt-tree; ../shared/nix-eval's stand-in does not
+  # know that name yet, so the same thing is written out here.
+  formatter = pkgs.writeShellApplication {
+    name = "nixfmt-tree";
+    runtimeInputs = [
+      pkgs.nixfmt
+      pkgs.findutils
+    ];
+    text = ''
+      if [ "$#" -eq 0 ]; then set -- .; fi
+      find "$@" -name '*.nix' -type f -not -path '*/.git/*' -exec nixfmt {} +
+    '';
+  };
 }
