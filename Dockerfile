@@ -3,6 +3,7 @@
 # FROM scratch: the binary, the site and a passwd entry, nothing else.
 #
 #   docker build -t mote .
+#   docker build --build-arg SITE=dist -t my-site .     # bake another folder
 #   docker run --read-only --cap-drop ALL -p 8080:8080 mote
 #
 # Offline (this repo's CI), scripts/image.sh builds the same layout with a
@@ -18,10 +19,12 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
+# The folder to bake (docker build --build-arg SITE=dist -t my-site .).
+ARG SITE=web
 # rust-toolchain.toml pins the nightly (with rust-src and the musl target) that
 # scripts/build-static.sh builds with; rustup installs it here.
 RUN rustup toolchain install \
- && bin=$(scripts/build-static.sh) && scripts/rootfs.sh "$bin" web /rootfs
+ && bin=$(scripts/build-static.sh) && scripts/rootfs.sh "$bin" "$SITE" /rootfs
 
 # The image. Everything below this line is what tests/container exercises.
 FROM scratch

@@ -7,11 +7,13 @@
 # rust-src; rustup installs it on first use.
 #
 #   scripts/build-static.sh            # -> target/x86_64-unknown-linux-musl/release/mote
+#   scripts/build-static.sh --target aarch64-unknown-linux-musl
 #   CARGO_TARGET_DIR=/tmp/t scripts/build-static.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 target=x86_64-unknown-linux-musl
+if [ "${1:-}" = "--target" ]; then target="${2:?--target wants a musl triple}"; fi
 if command -v rustup >/dev/null 2>&1; then
   if ! rustup target list --installed | grep -qx "$target"; then
     echo "build-static: the Rust target $target is not installed; adding it with 'rustup target add $target'" >&2
@@ -32,7 +34,8 @@ if [ -n "${RUSTUP_HOME:-}" ] || [ -d "$HOME/.rustup" ]; then
   remap="$remap --remap-path-prefix=${RUSTUP_HOME:-$HOME/.rustup}=/rustup"
 fi
 # Joined with static-release.toml's [target.'cfg(target_env = "musl")'] rustflags.
-export CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS="$remap"
+target_env=$(echo "$target" | tr '[:lower:]-' '[:upper:]_')
+export "CARGO_TARGET_${target_env}_RUSTFLAGS=$remap"
 
 cargo build --locked --release --config static-release.toml --target "$target" >&2
 bin="${CARGO_TARGET_DIR:-target}/$target/release/mote"

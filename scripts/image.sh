@@ -1,29 +1,64 @@
 #!/usr/bin/env bash
-# Builds the mote image without Nix: the static binary with cargo, the site with
-# precompressed siblings, a FROM-scratch layout packed reproducibly, then
+# Builds a mote image for any folder without Nix: the static binary with cargo, the
+# site with precompressed siblings, a FROM-scratch layout packed reproducibly, then
 # `docker load`. Two runs from clean give the same image ID.
 #
-#   scripts/image.sh [SITE_DIR]      # default: web/ ; tags mote:latest and mote:<version>
+#   scripts/image.sh [DIR] [--tag NAME:TAG]... [--arch amd64|arm64]
+#   scripts/image.sh --base [--tag NAME:TAG]...
 #
-# Needs: cargo (the musl target is added with rustup if missing), python3, gzip,
-# brotli, zstd, docker. Set MOTE_IMAGE_TAR=path to keep the archive (no docker load).
+# DIR defaults to web/ (the demo site). Tags default to mote:latest and
+# mote:<version>. --base builds the base image instead: the binary, passwd and an
+# empty /web, tagged mote:base and mote:<version>-base, for a Dockerfile of yours:
+#   FROM mote:0.1.0-base
+#   COPY dist/ /web/
+# Needs: cargo (rustup installs the pinned toolchain), python3, gzip, brotli, zstd,
+# docker. Set MOTE_IMAGE_TAR=path to keep the archive (no docker load). Prints the
+# image ID on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-site="${1:-web}"
+site="web"
+arch="amd64"
+base=""
+tags=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --tag) tags+=(--tag "${2:?--tag wants NAME:TAG}"); shift ;;
+    --arch) arch="${2:?--arch wants amd64 or arm64}"; shift ;;
+    --base) base=1 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -*) echo "image: unknown option $1 (see scripts/image.sh --help)" >&2; exit 2 ;;
+    *) site="$1" ;;
+  esac
+  shift
+done
+case "$arch" in
+  amd64) target=x86_64-unknown-linux-musl ;;
+  arm64) target=aarch64-unknown-linux-musl ;;
+  *) echo "image: --arch must be amd64 or arm64, not $arch" >&2; exit 2 ;;
+esac
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-revision=$(git rev-parse HEAD 2>/dev/null || echo dirty)
-if [ -n "$(git status --porcelain 2>/dev/null)" ]; then revision=dirty; fi
+revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git status --porcelain 2>/dev/null)" ]; then revision="$revision-dirty"; fi
 
-bin=$(scripts/build-static.sh)
 work="${CARGO_TARGET_DIR:-target}/image"
+if [ -n "$base" ]; then
+  site="$work/empty-site"
+  rm -rf "$site" && mkdir -p "$site"
+  [ ${#tags[@]} -gt 0 ] || tags=(--tag mote:base --tag "mote:$version-base")
+else
+  [ -d "$site" ] || { echo "image: $site is not a directory (the site to bake)" >&2; exit 2; }
+  [ ${#tags[@]} -gt 0 ] || tags=(--tag mote:latest --tag "mote:$version")
+fi
+
+bin=$(scripts/build-static.sh --target "$target")
 scripts/rootfs.sh "$bin" "$site" "$work/rootfs"
 tar_path="${MOTE_IMAGE_TAR:-$work/mote-image.tar}"
-id=$(python3 scripts/pack-image.py "$work/rootfs" "$tar_path" \
-  --tag mote:latest --tag "mote:$version" --version "$version" --revision "$revision")
-echo "image: $tar_path ($(stat -c %s "$tar_path") bytes, id $id)" >&2
+id=$(python3 scripts/pack-image.py "$work/rootfs" "$tar_path" "${tags[@]}" \
+  --version "$version" --revision "$revision" --arch "$arch")
+echo "image: $tar_path ($(stat -c %s "$tar_path") bytes, id $id, $arch)" >&2
 if [ -z "${MOTE_IMAGE_TAR:-}" ]; then
   command -v docker >/dev/null || { echo "image: docker is not installed; the archive is $tar_path" >&2; exit 1; }
   docker load -i "$tar_path" >&2
-  echo "image: loaded mote:latest and mote:$version ($id)" >&2
+  echo "image: loaded ${tags[*]//--tag /} ($id)" >&2
 fi
 echo "$id"

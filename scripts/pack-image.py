@@ -11,7 +11,7 @@ that a site edit does not change the binary's layer:
     layer 2: /web              (the site)
 
     scripts/pack-image.py ROOTFS OUT.tar --tag mote:latest --tag mote:0.1.0 \
-        --version 0.1.0 --revision <git rev>
+        --version 0.1.0 --revision <git rev> [--arch amd64|arm64]
 """
 
 import argparse
@@ -97,6 +97,7 @@ def main():
     parser.add_argument("--version", required=True)
     parser.add_argument("--revision", default="dirty")
     parser.add_argument("--source", default="https://github.com/mote-server/mote")
+    parser.add_argument("--arch", default="amd64", choices=["amd64", "arm64"])
     args = parser.parse_args()
 
     for top in ("bin", "etc", "web"):
@@ -106,7 +107,7 @@ def main():
     layers = [layer_tar(args.rootfs, ["bin", "etc"]), layer_tar(args.rootfs, ["web"])]
     diff_ids = ["sha256:" + hashlib.sha256(layer).hexdigest() for layer in layers]
     config = {
-        "architecture": "amd64",
+        "architecture": args.arch,
         "os": "linux",
         "created": CREATED,
         "config": image_config(args.version, args.revision, args.source),

@@ -79,6 +79,16 @@ if needs docker info; then
     if needs chromium --version; then
       step "browser: demo site in headless Chromium" tests/browser/run.sh mote:latest
     fi
+    # Bake your own site, the no-Nix ways (README "Bake your own site"); these
+    # rebuild target/image, so they come after the steps that read it.
+    fixture_with_image_sh() {
+      scripts/image.sh tests/fixtures/dist --tag mote-fixture:image-sh >/dev/null &&
+        SITE_PAGE=/guide/ SITE_PAGE_TEXT='fixture guide' SITE_ASSET=/assets/app.4f2a9c1e.js \
+          SITE_ASSET_TEXT=value59 SITE_CODINGS='br gzip' SITE_WASM='' \
+          tests/container/run.sh mote-fixture:image-sh
+    }
+    step "bake another site: scripts/image.sh DIR --tag" fixture_with_image_sh
+    step "bake another site: FROM mote:<version>-base + COPY" tests/container/base-image.sh
   fi
   step "deploy: compose file (docker-compose config)" docker-compose -f deploy/compose.yaml config -q
 fi

@@ -48,6 +48,13 @@ fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     for warning in &site.stats.warnings {
         say_err(&format!("mote: {warning}"));
     }
+    if site.stats.files == 0 {
+        // The base image's empty /web, before a site was copied in.
+        let root = config.root.display();
+        say_err(&format!(
+            "mote: {root} has no files to serve (every request will be a 404)"
+        ));
+    }
     let summary = site.stats.to_string();
     mote::metrics::get().set_site(mote::metrics::SiteGauges {
         files: site.stats.files as u64,

@@ -112,6 +112,33 @@ fn symlinks_are_confined_to_root() {
     assert!(server.stdout.lock().unwrap()[0].contains("skipped"));
 }
 
+/// The Nix image's /web is a link to the site's store path: ROOT itself may be a
+/// link to a directory, and what it holds is inside ROOT (not "links out of it").
+#[test]
+fn root_may_itself_be_a_link_to_a_directory() {
+    let store = TempDir::new("store");
+    store.write("site/web/index.html", "linked root");
+    store.write("site/web/docs/a.txt", "a");
+    std::os::unix::fs::symlink(
+        store.0.join("site/web/docs/a.txt"),
+        store.0.join("site/web/alias.txt"),
+    )
+    .unwrap();
+    let image = TempDir::new("image");
+    let web = image.0.join("web");
+    std::os::unix::fs::symlink(store.0.join("site/web"), &web).unwrap();
+    let server = Server::start(&web, &[]);
+    assert_eq!(server.get("/").text(), "linked root");
+    assert_eq!(server.get("/docs/a.txt").text(), "a");
+    assert_eq!(
+        server.get("/alias.txt").text(),
+        "a",
+        "a link inside the linked ROOT is inside"
+    );
+    let started = server.stdout.lock().unwrap()[0].clone();
+    assert!(!started.contains("skipped"), "{started}");
+}
+
 #[test]
 fn dotfiles_only_when_asked() {
     let (_parent, root) = jailed_site();

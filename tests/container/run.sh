@@ -48,29 +48,46 @@ containers+=("$name")
 run_hardened "$name" "$port" "$image"
 base="http://127.0.0.1:$port"
 
-curl -si "$base/" > "$scratch/index"
-check "GET / is 200" contains "$(head -1 "$scratch/index")" " 200"
-check "GET / has the page" contains "$(cat "$scratch/index")" "<h1>mote</h1>"
+# What the site under test holds: the demo site (web/) unless the caller says
+# otherwise, e.g. tests/fixtures/dist baked on the base image:
+#   SITE_PAGE=/guide/ SITE_PAGE_TEXT='fixture guide' SITE_ASSET=/assets/app.4f2a9c1e.js \
+#   SITE_ASSET_TEXT=value59 SITE_CODINGS=gzip SITE_WASM= tests/container/run.sh IMAGE
+page="${SITE_PAGE:-/}"
+page_text="${SITE_PAGE_TEXT:-<h1>mote</h1>}"
+asset="${SITE_ASSET:-/app.js}"
+asset_text="${SITE_ASSET_TEXT:-instantiateStreaming}"
+codings="${SITE_CODINGS:-br gzip}"
+wasm="${SITE_WASM-/add.wasm}"
+
+curl -si "$base$page" > "$scratch/index"
+check "GET $page is 200" contains "$(head -1 "$scratch/index")" " 200"
+check "GET $page has the page" contains "$(cat "$scratch/index")" "$page_text"
 etag=$(header etag < "$scratch/index")
-check "GET / has a strong ETag" contains "$etag" '"'
+check "GET $page has a strong ETag" contains "$etag" '"'
 check "HTML is revalidated (no-cache)" eq "$(header cache-control < "$scratch/index")" "no-cache"
 check "revalidation with the ETag is 304" \
-  eq "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$base/")" "304"
-range=$(curl -si -H 'Range: bytes=0-14' "$base/index.html")
-check "Range is 206" contains "$(head -1 <<<"$range")" " 206"
-check "Range body" contains "$range" "<!doctype html>"
-check "Content-Range" contains "$(header content-range <<<"$range")" "bytes 0-14/"
+  eq "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$base$page")" "304"
+range=$(curl -s -D "$scratch/range-head" -H 'Range: bytes=0-14' "$base$page")
+check "Range is 206" contains "$(head -1 "$scratch/range-head")" " 206"
+check "Range body is the first 15 bytes" eq "$range" "$(curl -s "$base$page" | head -c 15)"
+check "Content-Range" contains "$(header content-range < "$scratch/range-head")" "bytes 0-14/"
 check "unsatisfiable range is 416" \
-  eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Range: bytes=999999-' "$base/index.html")" "416"
-check "module served as JavaScript" contains "$(curl -sI "$base/app.js" | header content-type)" "text/javascript"
-check "wasm served as application/wasm" eq "$(curl -sI "$base/add.wasm" | header content-type)" "application/wasm"
-br=$(curl -sI -H 'Accept-Encoding: gzip, br, zstd' "$base/app.js")
-check "brotli preferred when offered" eq "$(header content-encoding <<<"$br")" "br"
-check "Vary: Accept-Encoding" contains "$(header vary <<<"$br" | tr "[:upper:]" "[:lower:]")" "accept-encoding"
-gz=$(curl -s -H 'Accept-Encoding: gzip' "$base/app.js" | gzip -dc 2>/dev/null)
-check "gzip variant decodes to the module" contains "$gz" "instantiateStreaming"
-check "identity when br is refused" \
-  eq "$(curl -sI -H 'Accept-Encoding: br;q=0' "$base/app.js" | header content-encoding)" ""
+  eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Range: bytes=999999-' "$base$page")" "416"
+check "module served as JavaScript" contains "$(curl -sI "$base$asset" | header content-type)" "text/javascript"
+if [ -n "$wasm" ]; then
+  check "wasm served as application/wasm" eq "$(curl -sI "$base$wasm" | header content-type)" "application/wasm"
+fi
+if [[ " $codings " == *" br "* ]]; then
+  br=$(curl -sI -H 'Accept-Encoding: gzip, br, zstd' "$base$asset")
+  check "brotli preferred when offered" eq "$(header content-encoding <<<"$br")" "br"
+  check "identity when br is refused" \
+    eq "$(curl -sI -H 'Accept-Encoding: br;q=0' "$base$asset" | header content-encoding)" ""
+fi
+gzip_head=$(curl -sI -H 'Accept-Encoding: gzip' "$base$asset")
+check "gzip sibling served" eq "$(header content-encoding <<<"$gzip_head")" "gzip"
+check "Vary: Accept-Encoding" contains "$(header vary <<<"$gzip_head" | tr "[:upper:]" "[:lower:]")" "accept-encoding"
+gz=$(curl -s -H 'Accept-Encoding: gzip' "$base$asset" | gzip -dc 2>/dev/null)
+check "gzip variant decodes to the module" contains "$gz" "$asset_text"
 check "404 page" eq "$(curl -s -o /dev/null -w '%{http_code}' "$base/nope")" "404"
 check "traversal refused" \
   eq "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$base/%2e%2e/etc/passwd")" "400"
@@ -138,8 +155,10 @@ echo "== size"
 size=$(inspect '{{.Size}}')
 compressed=$(docker save "$image" | gzip -9 | wc -c)
 echo "image size: $size bytes; docker save | gzip -9: $compressed bytes"
-# The budgets of the demo-site image (README "Size"); another site sets its own.
-check "image under ${MOTE_IMAGE_BUDGET:=680000} bytes" test "$size" -lt "$MOTE_IMAGE_BUDGET"
-check "compressed image under ${MOTE_IMAGE_GZ_BUDGET:=340000} bytes" test "$compressed" -lt "$MOTE_IMAGE_GZ_BUDGET"
+# The image budgets (README "Size"): the binary may grow to 720,000 bytes with the
+# operator features (issue 10); the image is the binary plus a small site, and
+# gzip keeps about 52% of it. (Before those features: 680,000 and 340,000.)
+check "image under ${MOTE_IMAGE_BUDGET:=740000} bytes" test "$size" -lt "$MOTE_IMAGE_BUDGET"
+check "compressed image under ${MOTE_IMAGE_GZ_BUDGET:=380000} bytes" test "$compressed" -lt "$MOTE_IMAGE_GZ_BUDGET"
 
 summary
