@@ -132,11 +132,18 @@ def bars(mote, nginx, demo_rss_kib):
             out.append((f"{load} req/s ≥ nginx", f"{m['rps_median'] / n['rps_median']:.2f}× nginx",
                         m["rps_median"] >= n["rps_median"]))
             out.append((f"{load} p99 ≤ nginx", f"{m['p99_ms']:.2f} ms vs {n['p99_ms']:.2f} ms", m["p99_ms"] <= n["p99_ms"]))
+    # Large files, with default flags (mapped at load): the reliability issue's bar.
+    m, n = mote["load"].get("10MB"), (nginx or {}).get("load", {}).get("10MB")
+    if m and n:
+        out.append(("10MB req/s ≥ 2× nginx (default flags)", f"{m['rps_median'] / n['rps_median']:.2f}× nginx",
+                    m["rps_median"] >= 2 * n["rps_median"]))
+        out.append(("10MB p99 ≤ nginx", f"{m['p99_ms']:.0f} ms vs {n['p99_ms']:.0f} ms", m["p99_ms"] <= n["p99_ms"]))
     if demo_rss_kib:
         out.append(("idle RSS ≤ 4 MiB, demo site loaded", f"{demo_rss_kib / 1024:.1f} MiB", demo_rss_kib <= 4096))
     if mote["startup_ms"] is not None:
         out.append(("exec to first 200 < 20 ms", f"{mote['startup_ms']:.1f} ms", mote["startup_ms"] < 20))
-    out.append(("static binary < 1 MiB", f"{mote['size']['binary_bytes']:,} bytes", mote["size"]["binary_bytes"] < MIB))
+    out.append(("static binary < 720,000 bytes", f"{mote['size']['binary_bytes']:,} bytes",
+                mote["size"]["binary_bytes"] < 720_000))
     return out
 
 

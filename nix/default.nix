@@ -26,6 +26,16 @@ let
     craneLib = craneStatic;
     inherit target;
   };
+  # From x86_64: the aarch64 binary, cross-built the same way (crane on the aarch64
+  # static package set), for an arm64 image built without an arm64 machine.
+  aarch64Static = pkgs.pkgsCross.aarch64-multiplatform.pkgsStatic;
+  aarch64Target = aarch64Static.stdenv.hostPlatform.rust.rustcTarget;
+  moteAarch64 = import ./package.nix {
+    craneLib = (crane.mkLib aarch64Static).overrideToolchain (
+      p: (p.rust-bin.fromRustupToolchainFile ../rust-toolchain.toml).override { targets = [ aarch64Target ]; }
+    );
+    target = aarch64Target;
+  };
   lib' = import ./lib.nix { inherit pkgs mote version; };
   site = lib'.mkSite { site = ../web; };
   image = lib'.mkImage {
@@ -51,6 +61,20 @@ in
     };
     # The image as a script that streams it (no tarball in the store).
     image-stream = imageStream;
+  }
+  // lib.optionalAttrs pkgs.stdenv.hostPlatform.isx86_64 {
+    mote-aarch64 = moteAarch64;
+    # The arm64 image, built on x86_64 (its config says architecture arm64).
+    image-aarch64 =
+      (import ./lib.nix {
+        inherit pkgs version;
+        mote = moteAarch64;
+      }).mkImage
+        {
+          site = ../web;
+          inherit revision;
+          architecture = "arm64";
+        };
   };
 
   # What `mote.lib.${system}` gives users of the flake.

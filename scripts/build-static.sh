@@ -36,6 +36,15 @@ fi
 # Joined with static-release.toml's [target.'cfg(target_env = "musl")'] rustflags.
 target_env=$(echo "$target" | tr '[:lower:]-' '[:upper:]_')
 export "CARGO_TARGET_${target_env}_RUSTFLAGS=$remap"
+# Another architecture links with the toolchain's own rust-lld: the musl rust-std
+# brings its C runtime objects (self-contained), so no cross C toolchain is needed.
+host=$(rustc -vV | sed -n 's/^host: //p')
+linker_var="CARGO_TARGET_${target_env}_LINKER"
+if [ "$target" != "${host%-gnu}-musl" ] && [ -z "${!linker_var:-}" ]; then
+  lld="$(rustc --print sysroot)/lib/rustlib/$host/bin/rust-lld"
+  [ -x "$lld" ] || { echo "build-static: no rust-lld at $lld to link $target" >&2; exit 1; }
+  export "$linker_var=$lld"
+fi
 
 cargo build --locked --release --config static-release.toml --target "$target" >&2
 bin="${CARGO_TARGET_DIR:-target}/$target/release/mote"

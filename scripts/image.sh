@@ -59,6 +59,8 @@ echo "image: $tar_path ($(stat -c %s "$tar_path") bytes, id $id, $arch)" >&2
 if [ -z "${MOTE_IMAGE_TAR:-}" ]; then
   command -v docker >/dev/null || { echo "image: docker is not installed; the archive is $tar_path" >&2; exit 1; }
   docker load -i "$tar_path" >&2
-  echo "image: loaded ${tags[*]//--tag /} ($id)" >&2
+  names=()
+  for ((i = 1; i < ${#tags[@]}; i += 2)); do names+=("${tags[i]}"); done
+  echo "image: loaded ${names[*]} ($id, $arch)" >&2
 fi
 echo "$id"

@@ -56,6 +56,17 @@ static_black_box() {
   MOTE_TEST_BIN="$bin" cargo test --locked --test http --test hardening --test lifecycle --test reliability
 }
 step "black-box tests on the static release binary" static_black_box
+# arm64: the same static build for aarch64 (linked by rust-lld), its black-box
+# suites under qemu-user (binfmt_misc).
+arm64_black_box() {
+  local bin
+  bin=$(scripts/build-static.sh --target aarch64-unknown-linux-musl) || return 1
+  case "$bin" in /*) ;; *) bin="$PWD/$bin" ;; esac
+  MOTE_TEST_BIN="$bin" cargo test --locked --test http --test hardening --test lifecycle --test operator
+}
+if needs test -e /proc/sys/fs/binfmt_misc/qemu-aarch64; then
+  step "arm64: static binary, black-box tests under qemu" arm64_black_box
+fi
 
 # Every parser under libFuzzer: 60 s a target in CI, 10 s here.
 step "fuzz (cargo-fuzz, every target)" scripts/fuzz.sh "$([ "${CI:-}" = true ] && echo 60 || echo 10)"
@@ -89,6 +100,13 @@ if needs docker info; then
     }
     step "bake another site: scripts/image.sh DIR --tag" fixture_with_image_sh
     step "bake another site: FROM mote:<version>-base + COPY" tests/container/base-image.sh
+    if [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+      arm64_image() { scripts/image.sh --arch arm64 --tag mote:arm64 >/dev/null && tests/container/run.sh mote:arm64; }
+      step "arm64: image and container proof (emulated)" arm64_image
+      if needs skopeo --version; then
+        step "multi-arch OCI index (amd64 + arm64)" tests/container/multiarch.sh
+      fi
+    fi
   fi
   step "deploy: compose file (docker-compose config)" docker-compose -f deploy/compose.yaml config -q
 fi
