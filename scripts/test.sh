@@ -103,6 +103,7 @@ if needs docker info; then
     if [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
       arm64_image() { scripts/image.sh --arch arm64 --tag mote:arm64 >/dev/null && tests/container/run.sh mote:arm64; }
       step "arm64: image and container proof (emulated)" arm64_image
+      step "arm64: bake another site on the arm64 base image (emulated)" tests/container/base-image.sh arm64
       if needs skopeo --version; then
         step "multi-arch OCI index (amd64 + arm64)" tests/container/multiarch.sh
       fi
