@@ -11,6 +11,7 @@ pub mod path;
 pub mod range;
 pub mod rules;
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::{ready, Ready};
 use std::sync::Arc;
@@ -153,7 +154,7 @@ impl Responder {
     }
 
     /// The response, and the request's path when `_headers` rules may apply to it.
-    fn route<B>(&self, request: &Request<B>) -> (Response<Body>, Option<String>) {
+    fn route<'r, B>(&self, request: &'r Request<B>) -> (Response<Body>, Option<Cow<'r, str>>) {
         let (head, options) = match *request.method() {
             Method::GET => (false, false),
             Method::HEAD => (true, false),
@@ -169,15 +170,19 @@ impl Responder {
         };
         let site = &self.site;
         let has_rules = !site.header_rules.is_empty() || !site.redirects.is_empty();
-        // The decoded path the rules match: `/docs/a.html`, `/docs/`, `/`.
-        let path = has_rules.then(|| {
-            let mut path = String::with_capacity(key.len() + 2);
-            path.push('/');
-            path.push_str(&key);
-            if trailing_slash && !key.is_empty() {
+        // The decoded path the rules match: `/docs/a.html`, `/docs/`, `/`. Where
+        // nothing was decoded or folded that is the request's own path, borrowed.
+        let path: Option<Cow<'_, str>> = has_rules.then(|| match &key {
+            Cow::Borrowed(_) => Cow::Borrowed(request.uri().path()),
+            Cow::Owned(key) => {
+                let mut path = String::with_capacity(key.len() + 2);
                 path.push('/');
+                path.push_str(key);
+                if trailing_slash && !key.is_empty() {
+                    path.push('/');
+                }
+                Cow::Owned(path)
             }
-            path
         });
         let rule_path = path.as_deref().unwrap_or("/");
         let headers = request.headers();

@@ -2,7 +2,7 @@
 //! [`crate::site::rules`]) applied to a request: Basic-Auth, redirects and
 //! rewrites, and the headers of the response.
 
-use http::header::{HeaderName, HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
+use http::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{HeaderMap, StatusCode};
 
 use crate::site::rules::{constant_time_eq, HeaderRule, Redirect};
@@ -75,21 +75,57 @@ pub fn challenge(headers: &mut HeaderMap) {
 }
 
 /// Applies every rule matching `path` to a response's headers, in file order: a
-/// rule's header replaces one mote set, and adds to one an earlier rule set
-/// (several field lines, which HTTP reads as one list); `! Name` removes.
+/// rule's header replaces one mote set, and adds to one an earlier matching rule
+/// set (several field lines, which HTTP reads as one list); `! Name` removes. No
+/// allocation for sites with up to 128 rules.
 pub fn apply_headers(rules: &[HeaderRule], path: &str, headers: &mut HeaderMap) {
-    let mut set_here: Vec<&HeaderName> = Vec::new();
-    for rule in rules.iter().filter(|rule| rule.applies_to(path)) {
+    let mut matched = Matched::new(rules.len());
+    for (i, rule) in rules.iter().enumerate() {
+        if !rule.applies_to(path) {
+            continue;
+        }
         for (name, value) in &rule.set {
-            if set_here.contains(&name) {
+            let set_before = (0..i).any(|j| {
+                matched.contains(j) && rules[j].set.iter().any(|(other, _)| other == name)
+            });
+            if set_before {
                 headers.append(name.clone(), value.clone());
             } else {
                 headers.insert(name.clone(), value.clone());
-                set_here.push(name);
             }
         }
         for name in &rule.remove {
             headers.remove(name);
+        }
+        matched.insert(i);
+    }
+}
+
+/// The rules that matched so far: bits for the usual handful, a vector beyond.
+enum Matched {
+    Bits(u128),
+    Many(Vec<bool>),
+}
+
+impl Matched {
+    fn new(rules: usize) -> Self {
+        match rules {
+            0..=128 => Matched::Bits(0),
+            n => Matched::Many(vec![false; n]),
+        }
+    }
+
+    fn insert(&mut self, i: usize) {
+        match self {
+            Matched::Bits(bits) => *bits |= 1 << i,
+            Matched::Many(flags) => flags[i] = true,
+        }
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        match self {
+            Matched::Bits(bits) => *bits & (1 << i) != 0,
+            Matched::Many(flags) => flags[i],
         }
     }
 }
