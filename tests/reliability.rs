@@ -54,12 +54,14 @@ fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
 }
 
 fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{name}"))
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    common::kill(child.id(), name);
+}
+
+/// SIGTERM, a clean exit within 10 s, and what the process wrote on stderr.
+fn terminate(child: &mut Child) -> String {
+    signal(child, "TERM");
+    assert_eq!(wait_exit(child, Duration::from_secs(10)).code(), Some(0));
+    stderr_of(child)
 }
 
 fn stderr_of(child: &mut Child) -> String {
@@ -106,12 +108,7 @@ fn a_stalled_log_reader_never_stops_serving() {
         "24,000 requests with stdout stalled in {:?}",
         started.elapsed()
     );
-    signal(&child, "TERM");
-    assert_eq!(
-        wait_exit(&mut child, Duration::from_secs(10)).code(),
-        Some(0)
-    );
-    let stderr = stderr_of(&mut child);
+    let stderr = terminate(&mut child);
     assert!(
         stderr.contains("lines dropped"),
         "the drops are reported: {stderr}"
@@ -359,12 +356,7 @@ fn backlog_and_open_file_limit_follow_the_system() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    signal(&child, "TERM");
-    assert_eq!(
-        wait_exit(&mut child, Duration::from_secs(10)).code(),
-        Some(0)
-    );
-    let stderr = stderr_of(&mut child);
+    let stderr = terminate(&mut child);
     assert!(
         stderr.contains("--max-connections 4096 lowered to 448"),
         "{stderr}"
