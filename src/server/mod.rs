@@ -199,7 +199,7 @@ async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut s
     let (stop_tx, stop_rx) = watch::channel(false);
     // One permit per open connection: the cap, and at shutdown the count to drain.
     let slots = Arc::new(Semaphore::new(options.max_connections));
-    let site = Site {
+    let site = SiteListener {
         listener: &listener,
         slots: &slots,
         app: &app,
@@ -265,7 +265,7 @@ async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut s
 }
 
 /// The site's listener and what each of its connections needs.
-struct Site<'a> {
+struct SiteListener<'a> {
     listener: &'a TcpListener,
     slots: &'a Arc<Semaphore>,
     app: &'a Router,
@@ -273,7 +273,7 @@ struct Site<'a> {
     stop: &'a watch::Receiver<bool>,
 }
 
-impl Site<'_> {
+impl SiteListener<'_> {
     /// Accepts connections (at most `max_connections` open) until `until` is done.
     async fn accept_until<T>(&self, until: impl Future<Output = T>) -> T {
         tokio::pin!(until);
