@@ -167,10 +167,14 @@ impl Sink {
     /// Queues the buffered lines for the stdout writer; drops (and counts) them
     /// when its queue is full.
     fn hand_over(&self) {
-        let full = std::mem::replace(&mut *self.lock(), Vec::with_capacity(CHUNK));
-        if full.is_empty() {
-            return;
-        }
+        let full = {
+            let mut buffer = self.lock();
+            // The once-a-second call mostly finds nothing: keep the buffer then.
+            if buffer.is_empty() {
+                return;
+            }
+            std::mem::replace(&mut *buffer, Vec::with_capacity(CHUNK))
+        };
         if let Err(TrySendError::Full(Some(lost))) = self.stdout.try_send(Some(full)) {
             let lines = lost.iter().filter(|&&b| b == b'\n').count() as u64;
             self.counters
