@@ -379,12 +379,16 @@ def main():
                         help="another mote binary (an older commit's) or this one with other flags, beside it")
     parser.add_argument("--only", help="comma-separated server names to run (default: all installed)")
     parser.add_argument("--rounds", type=int, help="runs per cell (default 3; quick 1)")
+    parser.add_argument("--loads", help="comma-separated loads to run, of " + ",".join(FILES) + " (default: all)")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", required=True, help="JSON file to write")
     args = parser.parse_args()
 
     seconds, repeats, connections, startup_runs = (1, 1, 16, 3) if args.quick else (10, 3, 64, 15)
     repeats = args.rounds or repeats
+    loads = args.loads.split(",") if args.loads else list(FILES)
+    if unknown := [label for label in loads if label not in FILES]:
+        raise SystemExit(f"bench: --loads: unknown {','.join(unknown)} (known: {','.join(FILES)})")
     server_cpu, load_cpu = ("0", "1") if (os.cpu_count() or 1) >= 2 else (None, None)
     workdir = tempfile.mkdtemp(prefix="mote-bench-")
     os.chmod(workdir, 0o755)  # nginx's workers run as www-data
@@ -418,13 +422,14 @@ def main():
         samples = {server.name: {label: [] for label in FILES} for server, _, _, _ in running}
         for round_number in range(repeats):
             log(f"== round {round_number + 1} of {repeats}")
-            for label, (name, _) in FILES.items():
+            for label in loads:
+                name = FILES[label][0]
                 for server, port, _, _ in running:
                     run = run_wrk(f"http://127.0.0.1:{port}/{name}", seconds, connections, load_cpu)
                     samples[server.name][label].append(run)
                     log(f"   {server.name} {label}: {run['rps']:.0f} req/s, p99 {run['p99_ms']} ms")
         for server, _, proc, entry in running:
-            for label in FILES:
+            for label in loads:
                 entry["load"][label] = summarize(samples[server.name][label])
             entry["peak_rss_kib"] = rss_kib(proc.pid, "VmHWM")
             server.stop()
