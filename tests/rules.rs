@@ -62,6 +62,55 @@ fn headers_apply_by_pattern_and_can_remove() {
     assert_eq!((r.status, r.header("x-frame-options")), (304, Some("DENY")));
 }
 
+/// The rules of each file's and directory's own path are worked out at load;
+/// any spelling of the path gets the same ones, and paths with no file get theirs
+/// matched when asked.
+#[test]
+fn every_spelling_of_a_path_gets_its_rules() {
+    let root = TempDir::new("rules-spellings");
+    root.write("docs/index.html", "<h1>docs</h1>");
+    root.write("docs/a.html", "<h1>a</h1>");
+    root.write("admin/index.html", "<h1>admin</h1>");
+    root.write(
+        "_headers",
+        "/docs/\n  X-Dir: yes\n/docs/*.html\n  X-Html: yes\n/docs/*\n  X-Any: yes\n\
+         /admin/*\n  Basic-Auth: alice:wonderland\n",
+    );
+    let server = Server::start(root.path(), &[]);
+    let rules = |path: &str| {
+        let r = server.get(path);
+        let has = |name: &str| r.header(name).is_some();
+        (r.status, has("x-dir"), has("x-html"), has("x-any"))
+    };
+    for path in [
+        "/docs/a.html",
+        "/docs//a.html",
+        "/docs/%61.html",
+        "/docs/./a.html",
+    ] {
+        let expected = if path.contains("/./") {
+            (400, false, false, false)
+        } else {
+            (200, false, true, true)
+        };
+        assert_eq!(rules(path), expected, "{path}");
+    }
+    assert_eq!(rules("/docs/"), (200, true, false, true));
+    assert_eq!(rules("/docs//"), (200, true, false, true));
+    assert_eq!(rules("/docs/index.html"), (200, false, true, true));
+    assert_eq!(rules("/docs/missing.html"), (404, false, true, true));
+    assert_eq!(rules("/docs/a.html/"), (404, false, false, true));
+    assert_eq!(rules("/docs"), (308, false, false, false));
+    for path in [
+        "/admin/",
+        "/admin//index.html",
+        "/admin/%69ndex.html",
+        "/admin/nothing",
+    ] {
+        assert_eq!(server.get(path).status, 401, "{path}");
+    }
+}
+
 #[test]
 fn cors_preflight_gets_the_paths_headers() {
     let root = site();

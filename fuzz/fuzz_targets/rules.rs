@@ -3,14 +3,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mote::site::rules::{parse_headers, parse_redirects};
+use mote::site::rules::{parse_headers, parse_redirects, PathRules};
 
 fuzz_target!(|input: (&str, &str, &str)| {
     let (headers, redirects, path) = input;
     if let Ok(rules) = parse_headers(headers, "_headers") {
-        for rule in &rules {
-            let _ = rule.pattern.matches(path);
-        }
+        // What a request for `path` gets: the matching rules' header edits.
+        let _ = PathRules::for_path(&rules, path);
     }
     if let Ok(rules) = parse_redirects(redirects, "_redirects", |p| p.len() % 2 == 0) {
         for rule in &rules {

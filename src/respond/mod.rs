@@ -25,6 +25,7 @@ use http::header::{
 };
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 
+use crate::site::rules::PathRules;
 use crate::site::{Node, Resource, Site};
 use body::Body;
 use conditional::Outcome;
@@ -129,12 +130,15 @@ struct CommonHeader {
     replace: bool,
 }
 
+/// The rules of a path no rule matches.
+static NO_RULES: PathRules = PathRules::NONE;
+
 const PLAIN_TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 
 impl Responder {
     fn respond<B>(&self, request: &Request<B>) -> Response<Body> {
-        let (mut response, path) = self.route(request);
+        let (mut response, rules) = self.route(request);
         let headers = response.headers_mut();
         for header in &self.common_headers {
             if header.replace {
@@ -144,17 +148,18 @@ impl Responder {
             }
         }
         // `_headers` rules, for the responses the formats give them to.
-        if let Some(path) = path {
+        if let Some(rules) = rules {
             let status = response.status().as_u16();
             if matches!(status, 200 | 204 | 206 | 304 | 404) {
-                rules::apply_headers(&self.site.header_rules, &path, response.headers_mut());
+                rules::apply_headers(&rules, response.headers_mut());
             }
         }
         response
     }
 
-    /// The response, and the request's path when `_headers` rules may apply to it.
-    fn route<'r, B>(&self, request: &'r Request<B>) -> (Response<Body>, Option<Cow<'r, str>>) {
+    /// The response, and the `_headers` rules of the request's path when they may
+    /// apply to it.
+    fn route<B>(&self, request: &Request<B>) -> (Response<Body>, Option<Cow<'_, PathRules>>) {
         let (head, options) = match *request.method() {
             Method::GET => (false, false),
             Method::HEAD => (true, false),
@@ -169,10 +174,18 @@ impl Responder {
             Err(_) => return (plain(StatusCode::BAD_REQUEST, head), None),
         };
         let site = &self.site;
-        let has_rules = !site.header_rules.is_empty() || !site.redirects.is_empty();
-        // The decoded path the rules match: `/docs/a.html`, `/docs/`, `/`. Where
+        let found = site.get_with_rules(&key);
+        // A file's or directory's own path had its rules worked out at load.
+        let own_rules = match found {
+            Some((Node::File(_), rules)) if !trailing_slash => Some(rules),
+            Some((Node::Dir { .. }, rules)) if trailing_slash => Some(rules),
+            _ => None,
+        };
+        // The decoded path rules match: `/docs/a.html`, `/docs/`, `/`. Where
         // nothing was decoded or folded that is the request's own path, borrowed.
-        let path: Option<Cow<'_, str>> = has_rules.then(|| match &key {
+        let needs_path =
+            !site.redirects.is_empty() || (own_rules.is_none() && !site.header_rules.is_empty());
+        let path: Option<Cow<'_, str>> = needs_path.then(|| match &key {
             Cow::Borrowed(_) => Cow::Borrowed(request.uri().path()),
             Cow::Owned(key) => {
                 let mut path = String::with_capacity(key.len() + 2);
@@ -184,23 +197,32 @@ impl Responder {
                 Cow::Owned(path)
             }
         });
+        let rules: Cow<'_, PathRules> = match (own_rules, &path) {
+            (Some(rules), _) => Cow::Borrowed(rules),
+            (None, Some(path)) if !site.header_rules.is_empty() => {
+                Cow::Owned(PathRules::for_path(&site.header_rules, path))
+            }
+            _ => Cow::Borrowed(&NO_RULES),
+        };
         let rule_path = path.as_deref().unwrap_or("/");
         let headers = request.headers();
         let query = request.uri().query();
-        if path.is_some() && !rules::authorized(&site.header_rules, rule_path, headers) {
-            let mut response = plain(StatusCode::UNAUTHORIZED, head);
-            rules::challenge(response.headers_mut());
-            return (response, None);
+        if let Some(guard) = rules.basic_auth {
+            if !rules::authorized(&site.header_rules[guard], headers) {
+                let mut response = plain(StatusCode::UNAUTHORIZED, head);
+                rules::challenge(response.headers_mut());
+                return (response, None);
+            }
         }
         if options {
             // A CORS preflight gets the path's `_headers` (Access-Control-*).
             let mut response = empty(StatusCode::NO_CONTENT);
             response.headers_mut().insert(ALLOW, ALLOWED);
-            return (response, path);
+            return (response, Some(rules));
         }
         let response = match self.routed(rule_path, query, true, headers, head) {
             Some(forced) => forced,
-            None => match (site.get(&key), trailing_slash) {
+            None => match (found.map(|(node, _)| node), trailing_slash) {
                 (Some(Node::File(resource)), false) => serve(resource, headers, head),
                 (Some(Node::Dir { index: Some(index) }), true) => serve(index, headers, head),
                 (Some(Node::Dir { .. }), false) => redirect_to_dir(&key, query),
@@ -210,7 +232,7 @@ impl Responder {
                 },
             },
         };
-        (response, path)
+        (response, Some(rules))
     }
 
     /// What a `_redirects` rule makes of the path, if one matches.

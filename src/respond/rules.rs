@@ -5,7 +5,7 @@
 use http::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{HeaderMap, StatusCode};
 
-use crate::site::rules::{constant_time_eq, HeaderRule, Redirect};
+use crate::site::rules::{constant_time_eq, HeaderEdit, HeaderRule, PathRules, Redirect};
 
 /// What the redirect rules say about a path.
 pub enum Routed {
@@ -42,16 +42,10 @@ pub fn route(redirects: &[Redirect], path: &str, query: Option<&str>, forced: bo
     Routed::None
 }
 
-/// Whether the request may see `path`: no Basic-Auth rule matches it, or its
-/// `Authorization: Basic` token is one of the matching rule's credentials
-/// (compared in constant time).
-pub fn authorized(rules: &[HeaderRule], path: &str, headers: &HeaderMap) -> bool {
-    let Some(rule) = rules
-        .iter()
-        .find(|rule| !rule.basic_auth.is_empty() && rule.applies_to(path))
-    else {
-        return true;
-    };
+/// Whether the request may see a path that `rule` (its first matching Basic-Auth
+/// rule) guards: its `Authorization: Basic` token is one of the rule's
+/// credentials (compared in constant time).
+pub fn authorized(rule: &HeaderRule, headers: &HeaderMap) -> bool {
     let token = headers
         .get(AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -74,65 +68,22 @@ pub fn challenge(headers: &mut HeaderMap) {
     );
 }
 
-/// Applies every rule matching `path` to a response's headers, in file order: a
-/// rule's header replaces one mote set, and adds to one an earlier matching rule
-/// set (several field lines, which HTTP reads as one list); `! Name` removes. No
-/// allocation for sites with up to 128 rules.
-pub fn apply_headers(rules: &[HeaderRule], path: &str, headers: &mut HeaderMap) {
-    let mut matched = Matched::new(rules.len());
-    for (i, rule) in rules.iter().enumerate() {
-        if !rule.applies_to(path) {
-            continue;
-        }
-        for (name, value) in &rule.set {
-            let set_before = (0..i).any(|j| {
-                matched.contains(j) && rules[j].set.iter().any(|(other, _)| other == name)
-            });
-            if set_before {
-                headers.append(name.clone(), value.clone());
-            } else {
+/// Applies a path's `_headers` rules to a response's headers (worked out by
+/// [`PathRules`]: a rule's header replaces one mote set and adds to one an
+/// earlier matching rule set; `! Name` removes).
+pub fn apply_headers(rules: &PathRules, headers: &mut HeaderMap) {
+    for edit in &rules.edits {
+        match edit {
+            HeaderEdit::Set(name, value) => {
                 headers.insert(name.clone(), value.clone());
             }
+            HeaderEdit::Append(name, value) => {
+                headers.append(name.clone(), value.clone());
+            }
+            HeaderEdit::Remove(name) => {
+                headers.remove(name);
+            }
         }
-        for name in &rule.remove {
-            headers.remove(name);
-        }
-        matched.insert(i);
-    }
-}
-
-/// The rules that matched so far: bits for the usual handful, a vector beyond.
-enum Matched {
-    Bits(u128),
-    Many(Vec<bool>),
-}
-
-impl Matched {
-    fn new(rules: usize) -> Self {
-        match rules {
-            0..=128 => Matched::Bits(0),
-            n => Matched::Many(vec![false; n]),
-        }
-    }
-
-    fn insert(&mut self, i: usize) {
-        match self {
-            Matched::Bits(bits) => *bits |= 1 << i,
-            Matched::Many(flags) => flags[i] = true,
-        }
-    }
-
-    fn contains(&self, i: usize) -> bool {
-        match self {
-            Matched::Bits(bits) => *bits & (1 << i) != 0,
-            Matched::Many(flags) => flags[i],
-        }
-    }
-}
-
-impl HeaderRule {
-    fn applies_to(&self, path: &str) -> bool {
-        self.pattern.matches(path).is_some()
     }
 }
 

@@ -85,7 +85,10 @@ impl Default for CachePolicy {
 pub struct Site {
     /// Keys are decoded relative paths with `/` separators and no leading slash:
     /// `"index.html"`, `"docs/a.css"`, and for directories `"docs"` (the root is `""`).
-    nodes: HashMap<Box<str>, Node>,
+    nodes: HashMap<Box<str>, Entry>,
+    /// The distinct results of matching `_headers` against the nodes' own paths;
+    /// [`Entry::rules`] points into it (0: no rules).
+    path_rules: Vec<rules::PathRules>,
     /// ROOT/404.html, the body of every 404 when present.
     pub not_found: Option<Arc<Resource>>,
     /// What the walk found, for the start-up line.
@@ -94,6 +97,14 @@ pub struct Site {
     pub header_rules: Vec<rules::HeaderRule>,
     /// `_redirects`, in file order.
     pub redirects: Vec<rules::Redirect>,
+}
+
+/// A node and where its `_headers` rules are.
+struct Entry {
+    node: Node,
+    /// The rules of the node's own path (`/key` for a file, `/key/` for a
+    /// directory), an index into `Site::path_rules`.
+    rules: u32,
 }
 
 /// What a path names: a file, or a directory (served through its index).
@@ -272,7 +283,7 @@ impl Site {
             })
         };
 
-        let mut nodes: HashMap<Box<str>, Node> = HashMap::with_capacity(files.len() + dirs.len());
+        let mut nodes: HashMap<Box<str>, Entry> = HashMap::with_capacity(files.len() + dirs.len());
         let mut resources: HashMap<&str, Arc<Resource>> = HashMap::new();
         let mut loader = Loader {
             copy: copies(&files, options),
@@ -292,7 +303,7 @@ impl Site {
                 }
             };
             resources.insert(&file.rel, resource.clone());
-            nodes.insert(file.rel.as_str().into(), Node::File(resource));
+            nodes.insert(file.rel.as_str().into(), Entry::new(Node::File(resource)));
         }
         for dir in dirs {
             let index_key = if dir.is_empty() {
@@ -301,12 +312,19 @@ impl Site {
                 format!("{dir}/index.html")
             };
             let index = resources.get(index_key.as_str()).cloned();
-            nodes.insert(dir.into(), Node::Dir { index });
+            nodes.insert(dir.into(), Entry::new(Node::Dir { index }));
         }
         stats.files = resources.len();
         stats.elapsed = started.elapsed();
-        let is_file =
-            |path: &str| matches!(nodes.get(path.trim_start_matches('/')), Some(Node::File(_)));
+        let is_file = |path: &str| {
+            matches!(
+                nodes.get(path.trim_start_matches('/')),
+                Some(Entry {
+                    node: Node::File(_),
+                    ..
+                })
+            )
+        };
         let header_rules = read_rules(&root, "_headers", &options.headers_file, |text, name| {
             rules::parse_headers(text, name)
         })?;
@@ -316,9 +334,11 @@ impl Site {
             &options.redirects_file,
             |text, name| rules::parse_redirects(text, name, is_file),
         )?;
+        let path_rules = match_own_paths(&mut nodes, &header_rules);
         Ok(Site {
             not_found: resources.get("404.html").cloned(),
             nodes,
+            path_rules,
             stats,
             header_rules,
             redirects,
@@ -327,8 +347,54 @@ impl Site {
 
     /// The node at a decoded relative path (`""` is the root directory).
     pub fn get(&self, path: &str) -> Option<&Node> {
-        self.nodes.get(path)
+        self.nodes.get(path).map(|entry| &entry.node)
     }
+
+    /// The node at a decoded relative path, with the `_headers` rules of its own
+    /// path: `/key` for a file, `/key/` (`/` for the root) for a directory.
+    pub fn get_with_rules(&self, path: &str) -> Option<(&Node, &rules::PathRules)> {
+        let entry = self.nodes.get(path)?;
+        Some((&entry.node, &self.path_rules[entry.rules as usize]))
+    }
+}
+
+impl Entry {
+    fn new(node: Node) -> Entry {
+        Entry { node, rules: 0 }
+    }
+}
+
+/// Matches every node's own path against the `_headers` rules once, and gives
+/// each node the index of its result; paths matching the same rules share one.
+fn match_own_paths(
+    nodes: &mut HashMap<Box<str>, Entry>,
+    header_rules: &[rules::HeaderRule],
+) -> Vec<rules::PathRules> {
+    let mut path_rules = vec![rules::PathRules::NONE];
+    if header_rules.is_empty() {
+        return path_rules;
+    }
+    let mut seen: HashMap<Vec<usize>, u32> = HashMap::from([(Vec::new(), 0)]);
+    let mut path = String::new();
+    for (key, entry) in nodes.iter_mut() {
+        path.clear();
+        path.push('/');
+        path.push_str(key);
+        if matches!(entry.node, Node::Dir { .. }) && !key.is_empty() {
+            path.push('/');
+        }
+        let matched = rules::matching(header_rules, &path);
+        entry.rules = match seen.get(&matched) {
+            Some(&index) => index,
+            None => {
+                let index = path_rules.len() as u32;
+                path_rules.push(rules::PathRules::of(header_rules, &matched));
+                seen.insert(matched, index);
+                index
+            }
+        };
+    }
+    path_rules
 }
 
 /// Reads and parses a rule file: `given`, else `ROOT/<name>` if it exists, else

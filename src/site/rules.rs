@@ -185,6 +185,73 @@ pub struct HeaderRule {
     pub basic_auth: Vec<String>,
 }
 
+/// What `_headers` does to the responses of one path, worked out once: the site
+/// is immutable, so each file's and directory's own path is matched against the
+/// rules at load, and a request for it applies the result without matching.
+#[derive(Debug, Default, Clone)]
+pub struct PathRules {
+    /// The header changes, in file order.
+    pub edits: Vec<HeaderEdit>,
+    /// The first matching rule with `Basic-Auth` (an index into the rules).
+    pub basic_auth: Option<usize>,
+}
+
+/// One change a `_headers` rule makes to a response's headers.
+#[derive(Debug, Clone)]
+pub enum HeaderEdit {
+    /// Replace what the response has of this name (mote's own, or `-H`).
+    Set(HeaderName, HeaderValue),
+    /// Add a field line: an earlier matching rule set this name (HTTP reads the
+    /// lines as one list).
+    Append(HeaderName, HeaderValue),
+    /// `! Name`.
+    Remove(HeaderName),
+}
+
+impl PathRules {
+    /// No rules: what most paths of most sites have.
+    pub const NONE: PathRules = PathRules {
+        edits: Vec::new(),
+        basic_auth: None,
+    };
+
+    /// The rules for `path` (`/docs/a.html`, `/docs/`).
+    pub fn for_path(rules: &[HeaderRule], path: &str) -> PathRules {
+        PathRules::of(rules, &matching(rules, path))
+    }
+
+    /// The rules of these matching rules (indices in file order).
+    pub fn of(rules: &[HeaderRule], matched: &[usize]) -> PathRules {
+        let mut edits = Vec::new();
+        for (n, &i) in matched.iter().enumerate() {
+            for (name, value) in &rules[i].set {
+                let set_before = matched[..n]
+                    .iter()
+                    .any(|&j| rules[j].set.iter().any(|(other, _)| other == name));
+                edits.push(match set_before {
+                    true => HeaderEdit::Append(name.clone(), value.clone()),
+                    false => HeaderEdit::Set(name.clone(), value.clone()),
+                });
+            }
+            edits.extend(rules[i].remove.iter().cloned().map(HeaderEdit::Remove));
+        }
+        PathRules {
+            edits,
+            basic_auth: matched
+                .iter()
+                .copied()
+                .find(|&i| !rules[i].basic_auth.is_empty()),
+        }
+    }
+}
+
+/// The indices of the rules whose pattern matches `path`, in file order.
+pub fn matching(rules: &[HeaderRule], path: &str) -> Vec<usize> {
+    (0..rules.len())
+        .filter(|&i| rules[i].pattern.matches(path).is_some())
+        .collect()
+}
+
 /// One line of `_redirects`.
 #[derive(Debug)]
 pub struct Redirect {
