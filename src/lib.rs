@@ -21,7 +21,7 @@
 //! # Ok(app) }
 //! ```
 //!
-//! Modules, each below the ones that use it: [`content_coding`] and [`site`] (the
+//! Modules, each below the ones that use it: [`alloc`] (the binary's allocator), [`content_coding`] and [`site`] (the
 //! loader) at the bottom, [`respond`] (HTTP semantics, the service), [`metrics`]
 //! and [`access_log`] above them, [`server`] (listener, timeouts, shutdown) above
 //! those, and [`config`] (the command line) and [`health`] at the top, for the
@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod access_log;
+pub mod alloc;
 pub mod config;
 pub mod content_coding;
 pub mod health;

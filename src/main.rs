@@ -8,6 +8,10 @@ use axum::Router;
 use mote::config::{self, Command, Config};
 use mote::{server, Site, SiteService};
 
+/// Small blocks are recycled per thread instead of going through musl's malloc.
+#[global_allocator]
+static ALLOCATOR: mote::alloc::CachedAlloc = mote::alloc::CachedAlloc;
+
 fn main() -> ExitCode {
     let command = config::parse(std::env::args_os().skip(1), |name| std::env::var(name).ok());
     match command {
