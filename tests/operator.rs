@@ -193,6 +193,14 @@ fn unreadable_files_and_directories_are_skipped() {
     root.write("index.html", "home");
     root.write("secret.txt", "x");
     root.write("locked/inner.txt", "y");
+    // An unreadable precompressed sibling costs only itself: app.js is served.
+    root.write("app.js", &"let a = 1;\n".repeat(100));
+    root.write("app.js.gz", "smaller");
+    std::fs::set_permissions(
+        root.0.join("app.js.gz"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
     std::fs::set_permissions(
         root.0.join("secret.txt"),
         std::fs::Permissions::from_mode(0o000),
@@ -218,18 +226,24 @@ fn unreadable_files_and_directories_are_skipped() {
     let server = Server::start_wrapped(wrapper, root.path(), &[], &[], "127.0.0.1:0");
     let started = server.stdout.lock().unwrap()[0].clone();
     assert!(
-        started.contains("1 files") && started.contains("skipped 2 unreadable"),
+        started.contains("2 files") && started.contains("skipped 3 unreadable"),
         "{started}"
     );
     assert_eq!(server.get("/index.html").text(), "home");
+    let script = server.get_with("/app.js", &["Accept-Encoding: gzip"]);
+    assert_eq!(
+        (script.status, script.header("content-encoding")),
+        (200, None)
+    );
+    assert_eq!(script.text().len(), 1100);
     assert_eq!(server.get("/secret.txt").status, 404);
     std::thread::sleep(Duration::from_millis(200));
     let stderr = server.stderr.lock().unwrap().join("\n");
     assert!(
-        stderr.contains("secret.txt") && stderr.contains("locked"),
+        stderr.contains("secret.txt") && stderr.contains("locked") && stderr.contains("app.js.gz"),
         "{stderr}"
     );
-    for path in ["secret.txt", "locked"] {
+    for path in ["secret.txt", "locked", "app.js.gz"] {
         std::fs::set_permissions(root.0.join(path), std::fs::Permissions::from_mode(0o755))
             .unwrap();
     }

@@ -610,8 +610,18 @@ impl Loader<'_> {
             if let Some(found) = by_rel.get(sibling.as_str()) {
                 // A sibling that does not save bytes costs the client a decode for nothing.
                 if found.meta.len() < variants[0].len {
-                    variants.push(self.variant(coding, found)?);
-                    self.stats.encoded_variants += 1;
+                    match self.variant(coding, found) {
+                        Ok(variant) => {
+                            variants.push(variant);
+                            self.stats.encoded_variants += 1;
+                        }
+                        // The file itself is still served, uncompressed.
+                        Err(e) => {
+                            let warning = format!("skipping {}: {}", e.path.display(), e.error);
+                            self.stats.warnings.push(warning);
+                            self.stats.skipped_unreadable += 1;
+                        }
+                    }
                 }
             }
         }
