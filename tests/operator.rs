@@ -194,7 +194,7 @@ fn unreadable_files_and_directories_are_skipped() {
     root.write("secret.txt", "x");
     root.write("locked/inner.txt", "y");
     // An unreadable precompressed sibling costs only itself: app.js is served.
-    root.write("app.js", &"let a = 1;\n".repeat(100));
+    root.write("app.js", "let a = 1;\n".repeat(100));
     root.write("app.js.gz", "smaller");
     std::fs::set_permissions(
         root.0.join("app.js.gz"),
