@@ -361,7 +361,6 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let _ = stream.set_nodelay(true);
-    os::limit_unsent(&stream);
     let reads = ReadCount::default();
     let io = TokioIo::new(ConnIo::new(stream, reads.clone(), options.send_timeout));
     let connection = http1::Builder::new()

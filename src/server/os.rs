@@ -1,9 +1,9 @@
 //! What the operating system allows, read and raised once at start: the
 //! open-file limit (each connection is a descriptor) and the listen backlog; and
-//! the one option set on each connection's socket beside TCP_NODELAY.
+//! the limit on unsent bytes a connection sending large bodies gets.
 
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 
 /// Descriptors mote keeps for itself: stdio, the listener, epoll, the signal
 /// pipe, the runtime's and the log writer's threads, with room to spare.
@@ -64,24 +64,31 @@ pub fn listen_backlog() -> u32 {
 }
 
 /// Unsent bytes a connection's socket may queue before it stops taking more
-/// (TCP_NOTSENT_LOWAT). Linux's default is no limit: a large response then sits
-/// in the send queue and most of it is transmitted later, from the processing of
-/// the client's ACKs, on whichever CPU handles them (on loopback, the client's).
-/// With 64 KiB queued at most, the data goes out as it is written, on mote's own
-/// thread, and a connection holds less kernel memory. Bytes in flight are not
-/// counted, so throughput over long paths is not limited. Measured (10 MB file,
-/// 64 connections, server and wrk on one core each, three rounds): no limit 246-276
-/// req/s, p99 322-435 ms; 32 KiB 302-338; 64 KiB 318-364, p99 377-702 ms; 128 KiB
-/// 324-355, p99 531 ms-1.04 s; nginx with sendfile 117-147, p99 791-853 ms.
+/// (TCP_NOTSENT_LOWAT), once it sends large bodies. Linux's default is no limit:
+/// a large response then sits in the send queue and most of it is transmitted
+/// later, from the processing of the client's ACKs, on whichever CPU handles them
+/// (on loopback, the client's). With 64 KiB queued at most, the data goes out as
+/// it is written, on mote's own thread, and a connection holds less kernel memory.
+/// Bytes in flight are not counted, so throughput over long paths is not limited.
+/// Measured (10 MB file, 64 connections, server and wrk on one core each, three
+/// rounds): no limit 246-276 req/s, p99 322-435 ms; 32 KiB 302-338; 64 KiB
+/// 318-364, p99 377-702 ms; 128 KiB 324-355, p99 531 ms-1.04 s; nginx with
+/// sendfile 117-147, p99 791-853 ms.
 const UNSENT_LOWAT: libc::c_int = 64 * 1024;
+
+/// The write size from which a connection is paced by [`UNSENT_LOWAT`]. Smaller
+/// responses (a 100 KB asset) keep going out in one write: limited, they took two
+/// writes and a wake-up each, and their p99 at 100 KB went from 0.7x to 1.4-2x
+/// nginx's. Body frames are up to 1 MiB, so any file above this size sets it.
+pub const PACE_FROM: usize = 256 * 1024;
 
 /// Limits the unsent bytes queued on a connection's socket ([`UNSENT_LOWAT`]).
 /// Best effort: a kernel without the option sends as before.
-pub fn limit_unsent(stream: &tokio::net::TcpStream) {
+pub fn limit_unsent(socket: RawFd) {
     // SAFETY: setsockopt with a pointer to an int and its size, on an open socket.
     unsafe {
         libc::setsockopt(
-            stream.as_raw_fd(),
+            socket,
             libc::IPPROTO_TCP,
             libc::TCP_NOTSENT_LOWAT,
             (&UNSENT_LOWAT as *const libc::c_int).cast(),

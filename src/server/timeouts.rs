@@ -26,6 +26,8 @@ use pin_project_lite::pin_project;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant as TokioInstant;
 
+use super::os;
+
 /// Counts reads that brought bytes, shared by a connection's socket and its timer.
 pub type ReadCount = Arc<AtomicU64>;
 
@@ -117,6 +119,9 @@ pin_project! {
         stall_armed: bool,
         // Bytes in the kernel's send queue when the timer was armed.
         queued_at_arm: u64,
+        // The socket's unsent bytes are limited (see os::limit_unsent): set at
+        // the first large write.
+        paced: bool,
     }
 }
 
@@ -130,6 +135,7 @@ impl<T> ConnIo<T> {
             stalled: Box::pin(tokio::time::sleep(send_timeout)),
             stall_armed: false,
             queued_at_arm: 0,
+            paced: false,
         }
     }
 }
@@ -151,6 +157,16 @@ impl<T: AsyncRead> AsyncRead for ConnIo<T> {
 }
 
 impl<T: AsyncWrite + AsRawFd> ConnIo<T> {
+    /// Limits the socket's unsent bytes once the connection writes a large body
+    /// ([`os::PACE_FROM`]); smaller responses still go out in one write.
+    fn pace(self: Pin<&mut Self>, len: usize) {
+        let this = self.project();
+        if !*this.paced && len >= os::PACE_FROM {
+            *this.paced = true;
+            os::limit_unsent(this.inner.as_raw_fd());
+        }
+    }
+
     /// Passes a write's result through, arming the stall timer on the first
     /// Pending; any result but Pending is progress (or an error of the socket's
     /// own) and disarms it. When the timer fires, the kernel's send queue says
@@ -209,18 +225,20 @@ fn unsent_bytes(fd: RawFd) -> u64 {
 
 impl<T: AsyncWrite + AsRawFd> AsyncWrite for ConnIo<T> {
     fn poll_write(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        self.as_mut().pace(buf.len());
         self.watch(cx, |inner, cx| inner.poll_write(cx, buf))
     }
 
     fn poll_write_vectored(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        self.as_mut().pace(bufs.iter().map(|buf| buf.len()).sum());
         self.watch(cx, |inner, cx| inner.poll_write_vectored(cx, bufs))
     }
 
