@@ -422,9 +422,14 @@ def main():
         samples = {server.name: {label: [] for label in FILES} for server, _, _, _ in running}
         for round_number in range(repeats):
             log(f"== round {round_number + 1} of {repeats}")
+            # The order rotates each round: the first server of a round runs right
+            # after the previous round's heaviest load, and no server should always
+            # be the one that does.
+            shift = round_number % len(running)
+            order = running[shift:] + running[:shift]
             for label in loads:
                 name = FILES[label][0]
-                for server, port, _, _ in running:
+                for server, port, _, _ in order:
                     run = run_wrk(f"http://127.0.0.1:{port}/{name}", seconds, connections, load_cpu)
                     samples[server.name][label].append(run)
                     log(f"   {server.name} {label}: {run['rps']:.0f} req/s, p99 {run['p99_ms']} ms")

@@ -49,7 +49,7 @@ def markdown(results):
         "",
         f"Load: `wrk -t1 -c{results['settings']['connections']} -d{results['settings']['seconds']}s --latency`, keep-alive, "
         f"{results['settings']['repeats']} run(s) per cell (req/s: median, min–max in brackets; p50 and p99: median over the runs); server pinned to CPU "
-        f"{results['settings']['server_cpu']}, wrk to CPU {results['settings']['load_cpu']}. Every server runs one worker; all are up at once and the runs go in rounds (each load on each server, then the next round), so a noisy moment falls on all of them.",
+        f"{results['settings']['server_cpu']}, wrk to CPU {results['settings']['load_cpu']}. Every server runs one worker; all are up at once and the runs go in rounds (each load on each server, then the next round; the servers' order rotates from round to round), so a noisy moment falls on all of them.",
         "",
         "## Throughput and latency",
         "",

@@ -7,10 +7,14 @@
 #   bench/run.sh --candidate 'NAME=PATH [FLAGS]'   # (repeatable) another binary or
 #                          # other flags in the full run, e.g. an older commit's build
 #   bench/run.sh --only mote,nginx,...             # the full run on these servers only
+#   bench/run.sh --loads 1KB,10MB                  # ... and these loads only
 #   bench/run.sh --compare NAME=PATH [--rounds N]
 #                          # this build against another mote binary (an older
 #                          # commit's), the two alone, same flags, in rounds:
 #                          # bench/compare-NAME.json and bench/COMPARE-NAME.md
+#
+# bench/instructions.py BINARY [--rules] counts user-space instructions per 1 KB
+# request with callgrind instead: steady where timed runs drift.
 #
 # Needs: wrk, python3, cargo (mote's static build), and for the anchors Debian's
 # nginx-light, lighttpd, busybox-static, golang-go. static-web-server is installed
@@ -28,6 +32,7 @@ while [ $# -gt 0 ]; do
     --rounds) extra+=(--rounds "${2:?--rounds wants N}"); shift ;;
     --candidate) extra+=(--candidate "${2:?--candidate wants NAME=PATH [FLAGS]}"); shift ;;
     --only) extra+=(--only "${2:?--only wants NAMES}"); shift ;;
+    --loads) extra+=(--loads "${2:?--loads wants LOADS}"); shift ;;
     *) echo "bench: unknown argument $1 (see the header of bench/run.sh)" >&2; exit 2 ;;
   esac
   shift
