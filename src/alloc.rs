@@ -5,26 +5,36 @@
 //! Why: a 1 KB request makes about twenty small allocations (hyper's, axum's,
 //! the header map's), and musl's allocator, which the static binary links, takes
 //! a lock and walks its metadata for each: about 3,700 instructions per request
-//! for malloc and free, an eighth of the request (bench/instructions.py). Here a
-//! freed block of up to [`LARGEST`] bytes goes onto its size class's list on the
+//! for malloc and free, an eighth of the request (bench/instructions.py). And
+//! with two or more workers it unmapped and remapped a page every four requests
+//! or so (a request's header map freed the last block of a group). Here a freed
+//! block of up to [`LARGEST`] bytes goes onto its size class's list on the
 //! freeing thread, and the next allocation of that class on that thread takes it
-//! back: a pointer pop, no lock.
+//! back: a pointer pop, no lock, no system call.
 //!
-//! Bounds: at most [`KEPT`] blocks per class and thread (about 32 KiB per thread
-//! in all); beyond that, and for larger or over-aligned blocks, the system
-//! allocator as before. A thread that exits leaves its cached blocks behind; the
+//! Bounds: at most [`kept`] blocks per class and thread (320 KiB per thread if
+//! every class filled up); beyond that, and for larger or over-aligned blocks,
+//! the system allocator as before. A thread that exits leaves its cached blocks behind; the
 //! server's threads (runtime workers, log writers) live as long as the process.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
 use std::ptr;
 
-/// Size classes: 16, 32, 64, 128, 256, 512 bytes.
-const CLASSES: usize = 6;
+/// Size classes: 16, 32, 64 ... 16384 bytes.
+const CLASSES: usize = 11;
 /// The largest block the cache holds.
 pub const LARGEST: usize = 16 << (CLASSES - 1);
-/// Blocks kept per class and thread.
-pub const KEPT: u32 = 32;
+/// Blocks kept per class and thread: 32 of the small ones, then as many as fit in
+/// 64 KiB (16 of 4 KiB, 4 of 16 KiB).
+pub const fn kept(class: usize) -> u32 {
+    let fit = (64 * 1024 / (16 << class)) as u32;
+    if fit < 32 {
+        fit
+    } else {
+        32
+    }
+}
 /// What musl's malloc aligns every block to; blocks needing more bypass the cache.
 const ALIGN: usize = 16;
 
@@ -106,7 +116,7 @@ unsafe impl GlobalAlloc for CachedAlloc {
             .try_with(|lists| {
                 // SAFETY: as in alloc.
                 let lists = &mut *lists.get();
-                if lists.counts[class] >= KEPT {
+                if lists.counts[class] >= kept(class) {
                     return false;
                 }
                 *(block as *mut *mut u8) = lists.heads[class];
@@ -150,7 +160,10 @@ mod tests {
         assert_eq!(of(16, 8), Some(0));
         assert_eq!(of(17, 8), Some(1));
         assert_eq!(of(512, 16), Some(5));
-        assert_eq!(of(513, 8), None);
+        assert_eq!(of(513, 8), Some(6));
+        assert_eq!(of(16384, 8), Some(10));
+        assert_eq!(of(16385, 8), None);
+        assert_eq!((kept(0), kept(11 - 1), kept(8)), (32, 4, 16));
         assert_eq!(of(64, 32), None);
         for class in 0..CLASSES {
             assert_eq!(class_layout(class).size(), 16 << class);
@@ -179,12 +192,12 @@ mod tests {
                 .iter()
                 .all(|&b| b == 0x5a));
             a.dealloc(shrunk, Layout::from_size_align(20, 16).unwrap());
-            // Past KEPT, blocks go back to the system allocator.
-            let many: Vec<*mut u8> = (0..2 * KEPT).map(|_| a.alloc(layout)).collect();
+            // Past kept(), blocks go back to the system allocator.
+            let many: Vec<*mut u8> = (0..2 * kept(1)).map(|_| a.alloc(layout)).collect();
             for block in many {
                 a.dealloc(block, layout);
             }
-            LISTS.with(|lists| assert_eq!((*lists.get()).counts[1], KEPT));
+            LISTS.with(|lists| assert_eq!((*lists.get()).counts[1], kept(1)));
         }
     }
 }
