@@ -414,10 +414,10 @@ impl Line {
         let full = {
             let mut buffer = sink.lock();
             let line = &mut *buffer;
-            let (ms, frac) = ((micros / 1000) as u64, (micros % 1000) as u64);
+            let now = SystemTime::now();
             match format {
                 LogFormat::Text => {
-                    push_rfc3339(line, SystemTime::now());
+                    push_rfc3339(line, now);
                     line.push(b' ');
                     push_ip(line, record.client);
                     line.push(b' ');
@@ -429,14 +429,12 @@ impl Line {
                     line.push(b' ');
                     push_u64(line, self.sent, 1);
                     line.push(b' ');
-                    push_u64(line, ms, 1);
-                    line.push(b'.');
-                    push_u64(line, frac, 3);
+                    push_millis(line, micros);
                     line.extend_from_slice(b"ms\n");
                 }
                 LogFormat::Json => {
                     line.extend_from_slice(b"{\"time\":\"");
-                    push_rfc3339(line, SystemTime::now());
+                    push_rfc3339(line, now);
                     line.extend_from_slice(b"\",\"client\":\"");
                     push_ip(line, record.client);
                     line.extend_from_slice(b"\",\"method\":");
@@ -451,9 +449,7 @@ impl Line {
                     line.extend_from_slice(b",\"bytes\":");
                     push_u64(line, self.sent, 1);
                     line.extend_from_slice(b",\"duration_ms\":");
-                    push_u64(line, ms, 1);
-                    line.push(b'.');
-                    push_u64(line, frac, 3);
+                    push_millis(line, micros);
                     line.extend_from_slice(b",\"user_agent\":");
                     json_string(line, record.user_agent.as_ref().map(HeaderValue::as_bytes));
                     line.extend_from_slice(b",\"referer\":");
@@ -548,6 +544,13 @@ fn push_u64(out: &mut Vec<u8>, mut n: u64, width: usize) {
         n /= 10;
     }
     out.extend_from_slice(&digits[start.min(digits.len() - width.min(20))..]);
+}
+
+/// A duration in microseconds as milliseconds with three decimals: `12.345`.
+fn push_millis(out: &mut Vec<u8>, micros: u128) {
+    push_u64(out, (micros / 1000) as u64, 1);
+    out.push(b'.');
+    push_u64(out, (micros % 1000) as u64, 3);
 }
 
 /// The client's address as `Display` writes it (IPv4 by hand, the common case).
@@ -652,6 +655,8 @@ mod tests {
         assert_eq!(text(&|o| push_u64(o, 7, 3)), "007");
         assert_eq!(text(&|o| push_u64(o, 1234, 3)), "1234");
         assert_eq!(text(&|o| push_u64(o, u64::MAX, 1)), u64::MAX.to_string());
+        assert_eq!(text(&|o| push_millis(o, 12_045)), "12.045");
+        assert_eq!(text(&|o| push_millis(o, 7)), "0.007");
         for ip in ["127.0.0.1", "0.0.0.0", "255.10.0.200", "::1", "2001:db8::7"] {
             let ip: IpAddr = ip.parse().unwrap();
             assert_eq!(text(&|o| push_ip(o, ip)), ip.to_string());

@@ -25,7 +25,7 @@ use http::header::{
 };
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 
-use crate::site::rules::PathRules;
+use crate::site::rules::{rule_path, PathRules};
 use crate::site::{Node, Resource, Site};
 use body::Body;
 use conditional::Outcome;
@@ -187,15 +187,7 @@ impl Responder {
             !site.redirects.is_empty() || (own_rules.is_none() && !site.header_rules.is_empty());
         let path: Option<Cow<'_, str>> = needs_path.then(|| match &key {
             Cow::Borrowed(_) => Cow::Borrowed(request.uri().path()),
-            Cow::Owned(key) => {
-                let mut path = String::with_capacity(key.len() + 2);
-                path.push('/');
-                path.push_str(key);
-                if trailing_slash && !key.is_empty() {
-                    path.push('/');
-                }
-                Cow::Owned(path)
-            }
+            Cow::Owned(key) => Cow::Owned(rule_path(key, trailing_slash)),
         });
         let rules: Cow<'_, PathRules> = match (own_rules, &path) {
             (Some(rules), _) => Cow::Borrowed(rules),
@@ -204,7 +196,8 @@ impl Responder {
             }
             _ => Cow::Borrowed(&NO_RULES),
         };
-        let rule_path = path.as_deref().unwrap_or("/");
+        // What `_redirects` matches (only read when there are redirect rules).
+        let redirect_path = path.as_deref().unwrap_or("/");
         let headers = request.headers();
         let query = request.uri().query();
         if let Some(guard) = rules.basic_auth {
@@ -220,13 +213,13 @@ impl Responder {
             response.headers_mut().insert(ALLOW, ALLOWED);
             return (response, Some(rules));
         }
-        let response = match self.routed(rule_path, query, true, headers, head) {
+        let response = match self.routed(redirect_path, query, true, headers, head) {
             Some(forced) => forced,
             None => match (found.map(|(node, _)| node), trailing_slash) {
                 (Some(Node::File(resource)), false) => serve(resource, headers, head),
                 (Some(Node::Dir { index: Some(index) }), true) => serve(index, headers, head),
                 (Some(Node::Dir { .. }), false) => redirect_to_dir(&key, query),
-                _ => match self.routed(rule_path, query, false, headers, head) {
+                _ => match self.routed(redirect_path, query, false, headers, head) {
                     Some(routed) => routed,
                     None => self.fallback(headers, head),
                 },

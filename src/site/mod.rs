@@ -375,14 +375,8 @@ fn match_own_paths(
         return path_rules;
     }
     let mut seen: HashMap<Vec<usize>, u32> = HashMap::from([(Vec::new(), 0)]);
-    let mut path = String::new();
     for (key, entry) in nodes.iter_mut() {
-        path.clear();
-        path.push('/');
-        path.push_str(key);
-        if matches!(entry.node, Node::Dir { .. }) && !key.is_empty() {
-            path.push('/');
-        }
+        let path = rules::rule_path(key, matches!(entry.node, Node::Dir { .. }));
         let matched = rules::matching(header_rules, &path);
         entry.rules = match seen.get(&matched) {
             Some(&index) => index,

@@ -245,6 +245,18 @@ impl PathRules {
     }
 }
 
+/// The path rules match for a site key: `/docs/a.html` for a file, `/docs/` for
+/// a directory (asked for with its trailing slash), `/` for the root.
+pub fn rule_path(key: &str, directory: bool) -> String {
+    let mut path = String::with_capacity(key.len() + 2);
+    path.push('/');
+    path.push_str(key);
+    if directory && !key.is_empty() {
+        path.push('/');
+    }
+    path
+}
+
 /// The indices of the rules whose pattern matches `path`, in file order.
 pub fn matching(rules: &[HeaderRule], path: &str) -> Vec<usize> {
     (0..rules.len())
