@@ -193,6 +193,16 @@ pub struct LoadStats {
     pub warnings: Vec<String>,
 }
 
+impl LoadStats {
+    /// An unreadable file or directory inside ROOT: skipped, with a warning naming
+    /// it, and counted.
+    fn skip_unreadable(&mut self, path: &Path, error: &dyn fmt::Display) {
+        self.warnings
+            .push(format!("skipping {}: {error}", path.display()));
+        self.skipped_unreadable += 1;
+    }
+}
+
 impl fmt::Display for LoadStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -296,9 +306,7 @@ impl Site {
                 Ok(resource) => Arc::new(resource),
                 // An unreadable file is skipped with a warning, not fatal.
                 Err(e) => {
-                    let warning = format!("skipping {}: {}", e.path.display(), e.error);
-                    loader.stats.warnings.push(warning);
-                    loader.stats.skipped_unreadable += 1;
+                    loader.stats.skip_unreadable(&e.path, &e.error);
                     continue;
                 }
             };
@@ -453,8 +461,7 @@ impl Walker<'_> {
             // ROOT itself must be readable; a directory inside it that is not is
             // skipped, with a warning, rather than refusing to serve the rest.
             Err(error) if !rel_dir.is_empty() => {
-                self.warn(format!("skipping {}: {error}", real_dir.display()));
-                self.stats.skipped_unreadable += 1;
+                self.stats.skip_unreadable(&real_dir, &error);
                 return Ok(());
             }
             Err(error) => return Err(at(&real_dir)(error)),
@@ -498,8 +505,7 @@ impl Walker<'_> {
                 Ok(Some(found)) => found,
                 Ok(None) => continue,
                 Err(error) => {
-                    self.warn(format!("skipping {}: {error}", path.display()));
-                    self.stats.skipped_unreadable += 1;
+                    self.stats.skip_unreadable(&path, &error);
                     continue;
                 }
             };
@@ -610,11 +616,7 @@ impl Loader<'_> {
                             self.stats.encoded_variants += 1;
                         }
                         // The file itself is still served, uncompressed.
-                        Err(e) => {
-                            let warning = format!("skipping {}: {}", e.path.display(), e.error);
-                            self.stats.warnings.push(warning);
-                            self.stats.skipped_unreadable += 1;
-                        }
+                        Err(e) => self.stats.skip_unreadable(&e.path, &e.error),
                     }
                 }
             }
