@@ -58,6 +58,9 @@ pub struct Server {
     child: Child,
     pub stdout: Arc<Mutex<Vec<String>>>,
     pub stderr: Arc<Mutex<Vec<String>>>,
+    /// The threads reading stdout and stderr; joined by `wait`, so that what mote
+    /// wrote before it exited is all in `stdout`/`stderr` when `wait` returns.
+    readers: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
@@ -99,8 +102,10 @@ impl Server {
         let mut child = command.spawn().expect("spawn mote");
         let stdout = Arc::new(Mutex::new(Vec::new()));
         let stderr = Arc::new(Mutex::new(Vec::new()));
-        collect_lines(child.stdout.take().unwrap(), stdout.clone());
-        collect_lines(child.stderr.take().unwrap(), stderr.clone());
+        let readers = vec![
+            collect_lines(child.stdout.take().unwrap(), stdout.clone()),
+            collect_lines(child.stderr.take().unwrap(), stderr.clone()),
+        ];
         // The first stdout line names the bound address: "... on http://ADDR: ...".
         let deadline = Instant::now() + Duration::from_secs(10);
         let addr = loop {
@@ -123,6 +128,7 @@ impl Server {
             child,
             stdout,
             stderr,
+            readers,
         }
     }
 
@@ -169,6 +175,10 @@ impl Server {
         let deadline = Instant::now() + limit;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                // The pipes reach their end now: read them to it.
+                for reader in self.readers.drain(..) {
+                    let _ = reader.join();
+                }
                 return status;
             }
             assert!(
@@ -244,7 +254,10 @@ pub fn resolve_location(request_path: &str, location: &str) -> String {
     format!("{base}{}", location.strip_prefix("./").unwrap_or(location))
 }
 
-pub fn collect_lines(source: impl Read + Send + 'static, into: Arc<Mutex<Vec<String>>>) {
+pub fn collect_lines(
+    source: impl Read + Send + 'static,
+    into: Arc<Mutex<Vec<String>>>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         for line in BufReader::new(source).lines() {
             match line {
@@ -252,7 +265,7 @@ pub fn collect_lines(source: impl Read + Send + 'static, into: Arc<Mutex<Vec<Str
                 Err(_) => break,
             }
         }
-    });
+    })
 }
 
 /// A parsed HTTP/1.1 response.
