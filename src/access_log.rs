@@ -22,6 +22,7 @@
 //! (signals, warnings), which go through the same thread, so nothing after start
 //! writes to stdout or stderr from a runtime worker.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::io::Write as _;
 use std::net::IpAddr;
@@ -425,7 +426,7 @@ impl Line {
                     line.push(b' ');
                     escaped_text(line, record.uri.path().as_bytes());
                     line.push(b' ');
-                    push_u64(line, self.status.as_u16().into(), 1);
+                    line.extend_from_slice(&status_digits(self.status));
                     line.push(b' ');
                     push_u64(line, self.sent, 1);
                     line.push(b' ');
@@ -445,7 +446,7 @@ impl Line {
                         Some(_) => b",\"query\":true,\"status\":",
                         None => b",\"query\":false,\"status\":",
                     });
-                    push_u64(line, self.status.as_u16().into(), 1);
+                    line.extend_from_slice(&status_digits(self.status));
                     line.extend_from_slice(b",\"bytes\":");
                     push_u64(line, self.sent, 1);
                     line.extend_from_slice(b",\"duration_ms\":");
@@ -546,23 +547,52 @@ fn push_u64(out: &mut Vec<u8>, mut n: u64, width: usize) {
     out.extend_from_slice(&digits[start.min(digits.len() - width.min(20))..]);
 }
 
+/// A status code's three digits.
+fn status_digits(status: StatusCode) -> [u8; 3] {
+    let code = status.as_u16();
+    [
+        b'0' + (code / 100) as u8,
+        b'0' + (code / 10 % 10) as u8,
+        b'0' + (code % 10) as u8,
+    ]
+}
+
 /// A duration in microseconds as milliseconds with three decimals: `12.345`.
 fn push_millis(out: &mut Vec<u8>, micros: u128) {
     push_u64(out, (micros / 1000) as u64, 1);
-    out.push(b'.');
-    push_u64(out, (micros % 1000) as u64, 3);
+    let fraction = (micros % 1000) as u16;
+    out.extend_from_slice(&[
+        b'.',
+        b'0' + (fraction / 100) as u8,
+        b'0' + (fraction / 10 % 10) as u8,
+        b'0' + (fraction % 10) as u8,
+    ]);
 }
 
 /// The client's address as `Display` writes it (IPv4 by hand, the common case).
 fn push_ip(out: &mut Vec<u8>, ip: IpAddr) {
     match ip {
         IpAddr::V4(v4) => {
+            // Assembled on the stack and copied once: one call per field, not per digit.
+            let mut text = [0u8; 15];
+            let mut len = 0;
             for (i, octet) in v4.octets().into_iter().enumerate() {
                 if i > 0 {
-                    out.push(b'.');
+                    text[len] = b'.';
+                    len += 1;
                 }
-                push_u64(out, octet.into(), 1);
+                if octet >= 100 {
+                    text[len] = b'0' + octet / 100;
+                    len += 1;
+                }
+                if octet >= 10 {
+                    text[len] = b'0' + octet / 10 % 10;
+                    len += 1;
+                }
+                text[len] = b'0' + octet % 10;
+                len += 1;
             }
+            out.extend_from_slice(&text[..len]);
         }
         IpAddr::V6(v6) => {
             let _ = write!(out, "{v6}");
@@ -572,24 +602,49 @@ fn push_ip(out: &mut Vec<u8>, ip: IpAddr) {
 
 /// A time as `YYYY-MM-DDThh:mm:ss.mmmZ` (UTC).
 fn push_rfc3339(out: &mut Vec<u8>, time: SystemTime) {
+    out.extend_from_slice(&rfc3339(time));
+}
+
+thread_local! {
+    /// The last second a line was stamped with on this thread, and its text: lines
+    /// come many to a second, and only the milliseconds change between them.
+    static STAMPED: Cell<(u64, [u8; 24])> = const { Cell::new((u64::MAX, [0; 24])) };
+}
+
+/// `YYYY-MM-DDThh:mm:ss.mmmZ`; the calendar worked out once a second per thread.
+fn rfc3339(time: SystemTime) -> [u8; 24] {
     let since_epoch = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since_epoch.as_secs();
-    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
-    let rem = secs % 86_400;
-    push_u64(out, year.max(0) as u64, 4);
-    for (separator, value) in [
-        (b'-', u64::from(month)),
-        (b'-', u64::from(day)),
-        (b'T', rem / 3600),
-        (b':', rem / 60 % 60),
-        (b':', rem % 60),
-    ] {
-        out.push(separator);
-        push_u64(out, value, 2);
+    let (second, mut text) = STAMPED.get();
+    if second != secs {
+        let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+        let rem = secs % 86_400;
+        let year = year.clamp(0, 9999) as u64;
+        let fields = [
+            (0, year / 100),
+            (2, year % 100),
+            (5, month.into()),
+            (8, day.into()),
+            (11, rem / 3600),
+            (14, rem / 60 % 60),
+            (17, rem % 60),
+        ];
+        for (at, value) in fields {
+            text[at] = b'0' + (value / 10) as u8;
+            text[at + 1] = b'0' + (value % 10) as u8;
+        }
+        for (at, separator) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')] {
+            text[at] = separator;
+        }
+        text[19] = b'.';
+        text[23] = b'Z';
+        STAMPED.set((secs, text));
     }
-    out.push(b'.');
-    push_u64(out, since_epoch.subsec_millis().into(), 3);
-    out.push(b'Z');
+    let millis = since_epoch.subsec_millis();
+    text[20] = b'0' + (millis / 100) as u8;
+    text[21] = b'0' + (millis / 10 % 10) as u8;
+    text[22] = b'0' + (millis % 10) as u8;
+    text
 }
 
 /// Days since 1970-01-01 -> (year, month, day), Howard Hinnant's algorithm.
@@ -642,6 +697,12 @@ mod tests {
         assert_eq!(formatted(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
         assert_eq!(formatted(951_782_405_007), "2000-02-29T00:00:05.007Z");
         assert_eq!(formatted(0), "1970-01-01T00:00:00.000Z");
+        // The calendar part is kept per second: the same second, then back and on.
+        assert_eq!(formatted(4_000), "1970-01-01T00:00:04.000Z");
+        assert_eq!(formatted(4_999), "1970-01-01T00:00:04.999Z");
+        assert_eq!(formatted(3_500), "1970-01-01T00:00:03.500Z");
+        assert_eq!(formatted(86_400_000 + 4_001), "1970-01-02T00:00:04.001Z");
+        assert_eq!(formatted(253_402_300_799_999), "9999-12-31T23:59:59.999Z");
     }
 
     #[test]
@@ -657,6 +718,15 @@ mod tests {
         assert_eq!(text(&|o| push_u64(o, u64::MAX, 1)), u64::MAX.to_string());
         assert_eq!(text(&|o| push_millis(o, 12_045)), "12.045");
         assert_eq!(text(&|o| push_millis(o, 7)), "0.007");
+        assert_eq!(text(&|o| push_millis(o, 3_600_999_999)), "3600999.999");
+        assert_eq!(
+            text(&|o| o.extend_from_slice(&status_digits(StatusCode::OK))),
+            "200"
+        );
+        assert_eq!(
+            text(&|o| o.extend_from_slice(&status_digits(StatusCode::NOT_MODIFIED))),
+            "304"
+        );
         for ip in ["127.0.0.1", "0.0.0.0", "255.10.0.200", "::1", "2001:db8::7"] {
             let ip: IpAddr = ip.parse().unwrap();
             assert_eq!(text(&|o| push_ip(o, ip)), ip.to_string());
