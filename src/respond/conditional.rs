@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use http::header::{
     GetAll, HeaderValue, IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE,
+    RANGE,
 };
 use http::HeaderMap;
 
@@ -17,6 +18,36 @@ pub enum Outcome {
     NotModified,
     /// 412: a precondition the client set does not hold.
     Failed,
+}
+
+/// Which precondition and range fields a request carries, found in one pass over
+/// its field names. Most requests carry none of them, and comparing a few names
+/// costs less than the hash each of the five lookups would compute.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Asked {
+    /// If-Match, If-None-Match, If-Modified-Since or If-Unmodified-Since.
+    pub preconditions: bool,
+    /// Range (If-Range only counts with it).
+    pub range: bool,
+}
+
+impl Asked {
+    /// Reads the field names of `headers`.
+    pub fn scan(headers: &HeaderMap) -> Asked {
+        let mut asked = Asked::default();
+        for name in headers.keys() {
+            if name == IF_MATCH
+                || name == IF_NONE_MATCH
+                || name == IF_MODIFIED_SINCE
+                || name == IF_UNMODIFIED_SINCE
+            {
+                asked.preconditions = true;
+            } else if name == RANGE {
+                asked.range = true;
+            }
+        }
+        asked
+    }
 }
 
 /// `etag` is the selected representation's quoted strong ETag; `modified` its
@@ -143,6 +174,47 @@ mod tests {
             map.append(*name, value.parse().unwrap());
         }
         map
+    }
+
+    #[test]
+    fn asked_finds_the_fields_among_others() {
+        let asked = |pairs: &[(&'static str, &str)]| Asked::scan(&headers(pairs));
+        let none = Asked::default();
+        assert_eq!(asked(&[]), none);
+        assert_eq!(
+            asked(&[("host", "a"), ("accept", "*/*"), ("x-if-match", "1")]),
+            none
+        );
+        for name in [
+            "if-match",
+            "if-none-match",
+            "if-modified-since",
+            "if-unmodified-since",
+        ] {
+            let found = asked(&[("host", "a"), (name, "\"x\""), ("accept", "*/*")]);
+            assert_eq!(
+                found,
+                Asked {
+                    preconditions: true,
+                    range: false
+                },
+                "{name}"
+            );
+        }
+        let both = asked(&[
+            ("range", "bytes=0-1"),
+            ("if-range", "\"x\""),
+            ("If-None-Match", "*"),
+        ]);
+        assert_eq!(
+            both,
+            Asked {
+                preconditions: true,
+                range: true
+            }
+        );
+        // If-Range alone asks for nothing: it only qualifies a Range.
+        assert_eq!(asked(&[("if-range", "\"x\"")]), none);
     }
 
     fn at(secs: u64) -> Option<SystemTime> {

@@ -308,7 +308,12 @@ fn serve(resource: &Resource, request_headers: &HeaderMap, head: bool) -> Respon
         headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
     }
 
-    match conditional::evaluate(request_headers, variant.etag.as_bytes(), modified) {
+    let asked = conditional::Asked::scan(request_headers);
+    let outcome = match asked.preconditions {
+        true => conditional::evaluate(request_headers, variant.etag.as_bytes(), modified),
+        false => Outcome::Proceed,
+    };
+    match outcome {
         Outcome::Proceed => {}
         Outcome::NotModified => return response(StatusCode::NOT_MODIFIED, headers, Body::empty()),
         Outcome::Failed => return plain(StatusCode::PRECONDITION_FAILED, head),
@@ -320,7 +325,8 @@ fn serve(resource: &Resource, request_headers: &HeaderMap, head: bool) -> Respon
         headers.insert(CONTENT_ENCODING, coding);
     }
 
-    let ranged = match request_headers.get(RANGE) {
+    let range = asked.range.then(|| request_headers.get(RANGE)).flatten();
+    let ranged = match range {
         Some(value)
             if conditional::if_range_allows(request_headers, variant.etag.as_bytes(), modified) =>
         {

@@ -13,6 +13,9 @@ use crate::content_coding::ContentCoding;
 /// ignoring the header rather than answering 406, and every browser copes).
 /// Repeated `Accept-Encoding` fields are one list, as RFC 9110 §5.3 combines them.
 pub fn choose(headers: &HeaderMap, available: &[ContentCoding]) -> usize {
+    if available.len() == 1 {
+        return 0;
+    }
     let header = AcceptEncoding(headers.get_all(ACCEPT_ENCODING));
     if header.items().next().is_none() {
         return 0;
