@@ -224,10 +224,14 @@ impl PathRules {
     pub fn of(rules: &[HeaderRule], matched: &[usize]) -> PathRules {
         let mut edits = Vec::new();
         for (n, &i) in matched.iter().enumerate() {
-            for (name, value) in &rules[i].set {
-                let set_before = matched[..n]
-                    .iter()
-                    .any(|&j| rules[j].set.iter().any(|(other, _)| other == name));
+            let set = &rules[i].set;
+            for (k, (name, value)) in set.iter().enumerate() {
+                // By an earlier rule, or on an earlier line of this one (Netlify's
+                // multi-value fields: `Link:` twice in a block sends both).
+                let set_before = set[..k].iter().any(|(other, _)| other == name)
+                    || matched[..n]
+                        .iter()
+                        .any(|&j| rules[j].set.iter().any(|(other, _)| other == name));
                 edits.push(match set_before {
                     true => HeaderEdit::Append(name.clone(), value.clone()),
                     false => HeaderEdit::Set(name.clone(), value.clone()),
@@ -546,6 +550,36 @@ mod tests {
         }
         // A file answering the target breaks the circle.
         assert!(parse_redirects("/* /index.html 301\n", "r", |p| p == "/index.html").is_ok());
+    }
+
+    #[test]
+    fn a_field_twice_in_one_block_sends_both() {
+        let rules = parse_headers(
+            "/*\n  Link: </a.css>\n  Link: </b.js>\n  X-One: 1\n/*.html\n  X-One: 2\n  Link: </c>\n",
+            "_headers",
+        )
+        .unwrap();
+        let edits = PathRules::for_path(&rules, "/index.html").edits;
+        let shown: Vec<String> = edits
+            .iter()
+            .map(|edit| match edit {
+                HeaderEdit::Set(name, value) => format!("set {name}: {}", value.to_str().unwrap()),
+                HeaderEdit::Append(name, value) => {
+                    format!("append {name}: {}", value.to_str().unwrap())
+                }
+                HeaderEdit::Remove(name) => format!("remove {name}"),
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "set link: </a.css>",
+                "append link: </b.js>",
+                "set x-one: 1",
+                "append x-one: 2",
+                "append link: </c>",
+            ]
+        );
     }
 
     #[test]
