@@ -288,3 +288,101 @@ fn rule_files_from_other_paths() {
     assert_eq!(server.get("/").header("x-from"), Some("elsewhere"));
     assert_eq!(server.get("/go").header("location"), Some("/index.html"));
 }
+
+/// A 200 for a file takes its fields from a template per rule set and kind of file
+/// (src/respond/head.rs), with the file's own values written in. Each must be what
+/// building them for that file gives: the 206 for `bytes=0-` is still built field
+/// by field, and carries the same fields but for Content-Range.
+#[test]
+fn full_responses_carry_each_files_own_fields() {
+    let root = TempDir::new("rules-templates");
+    root.write("a.html", "<h1>a</h1>");
+    root.write("b.html", "<h1>a longer page</h1>");
+    root.write("c.css", "p { color: red }");
+    root.write("d.js", "let d = 'the original, longer than its sibling';");
+    root.write("d.js.br", "BROTLI");
+    root.write("e.js", "let e = 1;");
+    root.write(
+        "_headers",
+        "/*\n  X-Frame-Options: DENY\n\
+         /*.html\n  Cache-Control: no-cache\n\
+         /*.css\n  ! ETag\n  Cache-Control: public\n  Cache-Control: immutable\n\
+         /d.js\n  X-Sibling: yes\n",
+    );
+    let args = [
+        "-H",
+        "Link: </a.html>",
+        "-H",
+        "Link: </c.css>",
+        "-H",
+        "Cache-Control: max-age=5",
+    ];
+    let server = Server::start(root.path(), &args);
+    let mut etags = Vec::new();
+    for (path, accept) in [
+        ("/a.html", ""),
+        ("/b.html", ""),
+        ("/a.html", ""),
+        ("/c.css", ""),
+        ("/d.js", "br"),
+        ("/d.js", "identity"),
+        ("/e.js", "br"),
+        ("/d.js", "br"),
+    ] {
+        let accept = format!("Accept-Encoding: {accept}");
+        let full = server.get_with(path, &[&accept]);
+        let ranged = server.get_with(path, &[&accept, "Range: bytes=0-"]);
+        assert_eq!((full.status, ranged.status), (200, 206), "{path}");
+        assert_eq!(full.body, ranged.body, "{path}");
+        assert_eq!(
+            full.header("content-length"),
+            Some(full.body.len().to_string().as_str()),
+            "{path}"
+        );
+        let fields = |response: &common::Response| {
+            let mut fields = response.headers.clone();
+            fields.remove("date");
+            fields.remove("content-range");
+            fields
+        };
+        assert_eq!(fields(&full), fields(&ranged), "{path} {accept}");
+        assert_eq!(full.header("link"), Some("</a.html>, </c.css>"), "{path}");
+        assert_eq!(full.header("x-frame-options"), Some("DENY"), "{path}");
+        etags.push((path, accept, full.header("etag").map(str::to_string)));
+    }
+    let etag = |i: usize| etags[i].2.clone();
+    assert_ne!(
+        etag(0),
+        etag(1),
+        "two pages of one kind keep their own ETags"
+    );
+    assert_eq!(etag(0), etag(2));
+    assert_eq!(etag(3), None, "the rule removed it");
+    assert_ne!(etag(4), etag(5), "the sibling has its own");
+    assert_eq!(etag(4), etag(7));
+    let css = server.get("/c.css");
+    assert_eq!(css.header("cache-control"), Some("public, immutable"));
+    let html = server.get("/b.html");
+    assert_eq!(html.header("cache-control"), Some("no-cache"));
+    assert_eq!(
+        html.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let brotli = server.get_with("/d.js", &["Accept-Encoding: br"]);
+    assert_eq!(
+        (
+            brotli.header("content-encoding"),
+            brotli.header("vary"),
+            brotli.text().as_str()
+        ),
+        (Some("br"), Some("accept-encoding"), "BROTLI")
+    );
+    assert_eq!(brotli.header("x-sibling"), Some("yes"));
+    assert_eq!(brotli.header("cache-control"), Some("max-age=5"));
+    let plain = server.get_with("/e.js", &["Accept-Encoding: br"]);
+    assert_eq!(
+        (plain.header("content-encoding"), plain.header("vary")),
+        (None, None)
+    );
+    assert_eq!(plain.header("x-sibling"), None);
+}

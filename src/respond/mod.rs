@@ -6,6 +6,7 @@
 
 pub mod body;
 pub mod conditional;
+mod head;
 pub mod negotiate;
 pub mod path;
 pub mod range;
@@ -28,7 +29,8 @@ use http::{HeaderMap, Method, Request, Response, StatusCode};
 use crate::site::rules::{rule_path, PathRules};
 use crate::site::{Node, Resource, Site};
 use body::Body;
-use conditional::Outcome;
+use conditional::{Asked, Outcome};
+use head::{Fields, Heads};
 use path::SafePath;
 
 /// The response layer's slice of the configuration.
@@ -82,6 +84,7 @@ impl SiteService {
         }
         SiteService {
             inner: Arc::new(Responder {
+                heads: Heads::new(site.rule_sets()),
                 site,
                 fallback: options.fallback,
                 common_headers,
@@ -120,6 +123,16 @@ struct Responder {
     fallback: Option<String>,
     /// `X-Content-Type-Options: nosniff` and the configured extra headers.
     common_headers: Vec<CommonHeader>,
+    /// The fields of 200 responses to files, per rule set and shape.
+    heads: Heads,
+}
+
+/// What is left to add to a routed response's fields.
+enum Finish<'a> {
+    /// Nothing: they came complete from a template ([`head`]).
+    Nothing,
+    /// The configured fields, then the path's `_headers` edits if any apply.
+    Add(Option<Cow<'a, PathRules>>),
 }
 
 /// A header sent on every response.
@@ -138,8 +151,17 @@ const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 
 impl Responder {
     fn respond<B>(&self, request: &Request<B>) -> Response<Body> {
-        let (mut response, rules) = self.route(request);
-        let headers = response.headers_mut();
+        let (mut response, finish) = self.route(request);
+        if let Finish::Add(rules) = finish {
+            let status = response.status();
+            self.finish(response.headers_mut(), status, rules.as_deref());
+        }
+        response
+    }
+
+    /// Adds the configured fields, then the path's `_headers` edits where the
+    /// formats give them to the status.
+    fn finish(&self, headers: &mut HeaderMap, status: StatusCode, rules: Option<&PathRules>) {
         for header in &self.common_headers {
             if header.replace {
                 headers.insert(header.name.clone(), header.value.clone());
@@ -147,40 +169,38 @@ impl Responder {
                 headers.append(header.name.clone(), header.value.clone());
             }
         }
-        // `_headers` rules, for the responses the formats give them to.
         if let Some(rules) = rules {
-            let status = response.status().as_u16();
-            if matches!(status, 200 | 204 | 206 | 304 | 404) {
-                rules::apply_headers(&rules, response.headers_mut());
+            if matches!(status.as_u16(), 200 | 204 | 206 | 304 | 404) {
+                rules::apply_headers(rules, headers);
             }
         }
-        response
     }
 
-    /// The response, and the `_headers` rules of the request's path when they may
-    /// apply to it.
-    fn route<B>(&self, request: &Request<B>) -> (Response<Body>, Option<Cow<'_, PathRules>>) {
+    /// The response, and what is left to add to its fields: the configured ones
+    /// and the `_headers` rules of the request's path when they may apply to it.
+    fn route<B>(&self, request: &Request<B>) -> (Response<Body>, Finish<'_>) {
         let (head, options) = match *request.method() {
             Method::GET => (false, false),
             Method::HEAD => (true, false),
             Method::OPTIONS => (false, true),
-            _ => return (method_not_allowed(), None),
+            _ => return (method_not_allowed(), Finish::Add(None)),
         };
         let SafePath {
             key,
             trailing_slash,
         } = match path::resolve(request.uri().path()) {
             Ok(safe) => safe,
-            Err(_) => return (plain(StatusCode::BAD_REQUEST, head), None),
+            Err(_) => return (plain(StatusCode::BAD_REQUEST, head), Finish::Add(None)),
         };
         let site = &self.site;
         let found = site.get_with_rules(&key);
         // A file's or directory's own path had its rules worked out at load.
-        let own_rules = match found {
-            Some((Node::File(_), rules)) if !trailing_slash => Some(rules),
-            Some((Node::Dir { .. }, rules)) if trailing_slash => Some(rules),
+        let own = match found {
+            Some((Node::File(_), rules, id)) if !trailing_slash => Some((id, rules)),
+            Some((Node::Dir { .. }, rules, id)) if trailing_slash => Some((id, rules)),
             _ => None,
         };
+        let own_rules = own.map(|(_, rules)| rules);
         // The decoded path rules match: `/docs/a.html`, `/docs/`, `/`. Where
         // nothing was decoded or folded that is the request's own path, borrowed.
         let needs_path =
@@ -204,28 +224,33 @@ impl Responder {
             if !rules::authorized(&site.header_rules[guard], headers) {
                 let mut response = plain(StatusCode::UNAUTHORIZED, head);
                 rules::challenge(response.headers_mut());
-                return (response, None);
+                return (response, Finish::Add(None));
             }
         }
         if options {
             // A CORS preflight gets the path's `_headers` (Access-Control-*).
             let mut response = empty(StatusCode::NO_CONTENT);
             response.headers_mut().insert(ALLOW, ALLOWED);
-            return (response, Some(rules));
+            return (response, Finish::Add(Some(rules)));
         }
-        let response = match self.routed(redirect_path, query, true, headers, head) {
-            Some(forced) => forced,
-            None => match (found.map(|(node, _)| node), trailing_slash) {
-                (Some(Node::File(resource)), false) => serve(resource, headers, head),
-                (Some(Node::Dir { index: Some(index) }), true) => serve(index, headers, head),
-                (Some(Node::Dir { .. }), false) => redirect_to_dir(&key, query),
+        let (response, complete) = match self.routed(redirect_path, query, true, headers, head) {
+            Some(forced) => (forced, false),
+            None => match (found.map(|(node, _, _)| node), trailing_slash) {
+                (Some(Node::File(resource)), false) => self.serve(resource, headers, head, own),
+                (Some(Node::Dir { index: Some(index) }), true) => {
+                    self.serve(index, headers, head, own)
+                }
+                (Some(Node::Dir { .. }), false) => (redirect_to_dir(&key, query), false),
                 _ => match self.routed(redirect_path, query, false, headers, head) {
-                    Some(routed) => routed,
-                    None => self.fallback(headers, head),
+                    Some(routed) => (routed, false),
+                    None => (self.fallback(headers, head), false),
                 },
             },
         };
-        (response, Some(rules))
+        match complete {
+            true => (response, Finish::Nothing),
+            false => (response, Finish::Add(Some(rules))),
+        }
     }
 
     /// What a `_redirects` rule makes of the path, if one matches.
@@ -249,8 +274,12 @@ impl Responder {
             }
             rules::Routed::Rewrite(target) => Some(match path::resolve(&target) {
                 Ok(safe) => match (self.site.get(&safe.key), safe.trailing_slash) {
-                    (Some(Node::File(resource)), false) => serve(resource, headers, head),
-                    (Some(Node::Dir { index: Some(index) }), _) => serve(index, headers, head),
+                    (Some(Node::File(resource)), false) => {
+                        self.serve(resource, headers, head, None).0
+                    }
+                    (Some(Node::Dir { index: Some(index) }), _) => {
+                        self.serve(index, headers, head, None).0
+                    }
                     _ => self.not_found(head),
                 },
                 Err(_) => self.not_found(head),
@@ -269,7 +298,7 @@ impl Responder {
         });
         match (&self.fallback, navigating) {
             (Some(key), true) => match self.site.get(key) {
-                Some(Node::File(resource)) => serve(resource, headers, head),
+                Some(Node::File(resource)) => self.serve(resource, headers, head, None).0,
                 _ => self.not_found(head),
             },
             _ => self.not_found(head),
@@ -291,76 +320,133 @@ impl Responder {
     }
 }
 
-/// GET/HEAD of a resource: pick the coding, evaluate preconditions, apply Range.
-fn serve(resource: &Resource, request_headers: &HeaderMap, head: bool) -> Response<Body> {
-    let chosen = negotiate::choose(request_headers, &resource.encodings);
-    let variant = &resource.variants[chosen];
-    let modified = resource.last_modified.as_ref().map(|m| m.time);
+impl Responder {
+    /// GET/HEAD of a resource: pick the coding, evaluate preconditions, apply
+    /// Range. `own`: the resource is the one at the request's path, with the
+    /// number and the rules of that path's rule set; its 200 responses then take
+    /// their fields complete from a template (the `bool` returned says so).
+    fn serve(
+        &self,
+        resource: &Resource,
+        request_headers: &HeaderMap,
+        head: bool,
+        own: Option<(usize, &PathRules)>,
+    ) -> (Response<Body>, bool) {
+        let chosen = negotiate::choose(request_headers, &resource.encodings);
+        let variant = &resource.variants[chosen];
+        let modified = resource.last_modified.as_ref().map(|m| m.time);
+        let fields = Fields {
+            etag: &variant.etag,
+            cache_control: &resource.cache_control,
+            last_modified: resource.last_modified.as_ref().map(|m| &m.header),
+            vary: resource.variants.len() > 1,
+            content_type: &resource.content_type,
+            content_encoding: variant.encoding.header_value(),
+            content_length: &variant.content_length,
+        };
 
-    // Validators and caching headers, which 200, 206 and 304 all carry.
-    let mut headers = HeaderMap::with_capacity(12);
-    headers.insert(ETAG, variant.etag.clone());
-    headers.insert(CACHE_CONTROL, resource.cache_control.clone());
-    if let Some(last_modified) = &resource.last_modified {
-        headers.insert(LAST_MODIFIED, last_modified.header.clone());
+        let asked = Asked::scan(request_headers);
+        let outcome = match asked.preconditions {
+            true => conditional::evaluate(request_headers, variant.etag.as_bytes(), modified),
+            false => Outcome::Proceed,
+        };
+        match outcome {
+            Outcome::Proceed => {}
+            Outcome::NotModified => {
+                let headers = validator_headers(&fields);
+                return (
+                    response(StatusCode::NOT_MODIFIED, headers, Body::empty()),
+                    false,
+                );
+            }
+            Outcome::Failed => return (plain(StatusCode::PRECONDITION_FAILED, head), false),
+        }
+
+        let range = asked.range.then(|| request_headers.get(RANGE)).flatten();
+        let ranged = match range {
+            Some(value)
+                if conditional::if_range_allows(
+                    request_headers,
+                    variant.etag.as_bytes(),
+                    modified,
+                ) =>
+            {
+                range::parse(value.as_bytes(), variant.len)
+            }
+            _ => range::Ranged::Full,
+        };
+        let (status, headers, start, len) = match ranged {
+            range::Ranged::Full => {
+                let complete = own.and_then(|(id, rules)| {
+                    self.heads.fields(id, &fields, |fields| {
+                        let mut headers = full_headers(fields);
+                        self.finish(&mut headers, StatusCode::OK, Some(rules));
+                        headers
+                    })
+                });
+                if let Some(headers) = complete {
+                    let body = content_body(&variant.content, 0, variant.len, head);
+                    return (response(StatusCode::OK, headers, body), true);
+                }
+                (StatusCode::OK, full_headers(&fields), 0, variant.len)
+            }
+            range::Ranged::Partial { start, end } => {
+                let mut headers = validator_headers(&fields);
+                content_headers(&mut headers, &fields);
+                let content_range = format!("bytes {start}-{end}/{}", variant.len);
+                headers.insert(
+                    CONTENT_RANGE,
+                    HeaderValue::try_from(content_range).expect("digits"),
+                );
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(end - start + 1));
+                (StatusCode::PARTIAL_CONTENT, headers, start, end - start + 1)
+            }
+            range::Ranged::Unsatisfiable => {
+                let mut headers = HeaderMap::with_capacity(8);
+                let content_range = format!("bytes */{}", variant.len);
+                headers.insert(
+                    CONTENT_RANGE,
+                    HeaderValue::try_from(content_range).expect("digits"),
+                );
+                headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+                let response = response(StatusCode::RANGE_NOT_SATISFIABLE, headers, Body::empty());
+                return (response, false);
+            }
+        };
+        let body = content_body(&variant.content, start, len, head);
+        (response(status, headers, body), false)
     }
-    if resource.variants.len() > 1 {
+}
+
+/// Validators and caching fields, which 200, 206 and 304 all carry.
+fn validator_headers(fields: &Fields<'_>) -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(12);
+    headers.insert(ETAG, fields.etag.clone());
+    headers.insert(CACHE_CONTROL, fields.cache_control.clone());
+    if let Some(last_modified) = fields.last_modified {
+        headers.insert(LAST_MODIFIED, last_modified.clone());
+    }
+    if fields.vary {
         headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
     }
+    headers
+}
 
-    let asked = conditional::Asked::scan(request_headers);
-    let outcome = match asked.preconditions {
-        true => conditional::evaluate(request_headers, variant.etag.as_bytes(), modified),
-        false => Outcome::Proceed,
-    };
-    match outcome {
-        Outcome::Proceed => {}
-        Outcome::NotModified => return response(StatusCode::NOT_MODIFIED, headers, Body::empty()),
-        Outcome::Failed => return plain(StatusCode::PRECONDITION_FAILED, head),
-    }
-
-    headers.insert(CONTENT_TYPE, resource.content_type.clone());
+/// What a response with content adds: its type, ranges, its coding.
+fn content_headers(headers: &mut HeaderMap, fields: &Fields<'_>) {
+    headers.insert(CONTENT_TYPE, fields.content_type.clone());
     headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    if let Some(coding) = variant.encoding.header_value() {
-        headers.insert(CONTENT_ENCODING, coding);
+    if let Some(coding) = &fields.content_encoding {
+        headers.insert(CONTENT_ENCODING, coding.clone());
     }
+}
 
-    let range = asked.range.then(|| request_headers.get(RANGE)).flatten();
-    let ranged = match range {
-        Some(value)
-            if conditional::if_range_allows(request_headers, variant.etag.as_bytes(), modified) =>
-        {
-            range::parse(value.as_bytes(), variant.len)
-        }
-        _ => range::Ranged::Full,
-    };
-    let (status, start, len) = match ranged {
-        range::Ranged::Full => {
-            headers.insert(CONTENT_LENGTH, variant.content_length.clone());
-            (StatusCode::OK, 0, variant.len)
-        }
-        range::Ranged::Partial { start, end } => {
-            let content_range = format!("bytes {start}-{end}/{}", variant.len);
-            headers.insert(
-                CONTENT_RANGE,
-                HeaderValue::try_from(content_range).expect("digits"),
-            );
-            headers.insert(CONTENT_LENGTH, HeaderValue::from(end - start + 1));
-            (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
-        }
-        range::Ranged::Unsatisfiable => {
-            let mut headers = HeaderMap::with_capacity(8);
-            let content_range = format!("bytes */{}", variant.len);
-            headers.insert(
-                CONTENT_RANGE,
-                HeaderValue::try_from(content_range).expect("digits"),
-            );
-            headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
-            return response(StatusCode::RANGE_NOT_SATISFIABLE, headers, Body::empty());
-        }
-    };
-    let body = content_body(&variant.content, start, len, head);
-    response(status, headers, body)
+/// mote's own fields of a 200 response.
+fn full_headers(fields: &Fields<'_>) -> HeaderMap {
+    let mut headers = validator_headers(fields);
+    content_headers(&mut headers, fields);
+    headers.insert(CONTENT_LENGTH, fields.content_length.clone());
+    headers
 }
 
 /// The body for `len` bytes from `start`: nothing for HEAD, else a slice of the

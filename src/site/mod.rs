@@ -359,10 +359,18 @@ impl Site {
     }
 
     /// The node at a decoded relative path, with the `_headers` rules of its own
-    /// path: `/key` for a file, `/key/` (`/` for the root) for a directory.
-    pub fn get_with_rules(&self, path: &str) -> Option<(&Node, &rules::PathRules)> {
+    /// path: `/key` for a file, `/key/` (`/` for the root) for a directory, and
+    /// their number among the site's distinct rule sets (`0..rule_sets()`; nodes
+    /// whose paths match the same rules share one).
+    pub fn get_with_rules(&self, path: &str) -> Option<(&Node, &rules::PathRules, usize)> {
         let entry = self.nodes.get(path)?;
-        Some((&entry.node, &self.path_rules[entry.rules as usize]))
+        let id = entry.rules as usize;
+        Some((&entry.node, &self.path_rules[id], id))
+    }
+
+    /// How many distinct rule sets the nodes' own paths have (1 without `_headers`).
+    pub fn rule_sets(&self) -> usize {
+        self.path_rules.len()
     }
 }
 

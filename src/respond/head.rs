@@ -1,0 +1,165 @@
+//! The header fields of a 200 response to a GET or HEAD of a file, worked out once
+//! per kind of response rather than per request.
+//!
+//! Such a response carries mote's own fields (validators, type, length, coding),
+//! then the configured ones (`-H`), then the path's `_headers` edits: about ten
+//! inserts into a `HeaderMap`, each hashing its name, for fields of which only a
+//! few values differ between files. Which fields a response has, and in what
+//! order, depends only on the path's rule set and on the file's [`Shape`]. So a
+//! template is built once per (rule set, shape), on first use, by the same code
+//! the other responses are built with; a response clones it and writes the file's
+//! values into its slots, with no hashing.
+//!
+//! The slots are found by building the template twice, with two different stand-in
+//! values for every per-file field: the positions whose values differ hold a file's
+//! value; every other position is fixed (a configured field, a rule's, or a rule's
+//! replacement of one of mote's own).
+
+use std::sync::OnceLock;
+
+use http::header::{
+    HeaderName, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG, LAST_MODIFIED,
+};
+use http::{HeaderMap, HeaderValue};
+
+/// The values of a file's response that differ from file to file.
+pub(super) struct Fields<'a> {
+    pub etag: &'a HeaderValue,
+    pub cache_control: &'a HeaderValue,
+    pub last_modified: Option<&'a HeaderValue>,
+    /// The file has precompressed siblings (`Vary: accept-encoding`).
+    pub vary: bool,
+    pub content_type: &'a HeaderValue,
+    pub content_encoding: Option<HeaderValue>,
+    pub content_length: &'a HeaderValue,
+}
+
+/// Which of the optional fields a file's response has.
+#[derive(Clone, Copy)]
+pub(super) struct Shape(usize);
+
+impl Fields<'_> {
+    pub(super) fn shape(&self) -> Shape {
+        let bit = |set: bool, bit: usize| if set { bit } else { 0 };
+        Shape(
+            bit(self.last_modified.is_some(), 1)
+                | bit(self.vary, 2)
+                | bit(self.content_encoding.is_some(), 4),
+        )
+    }
+
+    /// The value a slot takes.
+    fn value(&self, slot: Slot) -> Option<HeaderValue> {
+        match slot {
+            Slot::ETag => Some(self.etag.clone()),
+            Slot::CacheControl => Some(self.cache_control.clone()),
+            Slot::LastModified => self.last_modified.cloned(),
+            Slot::ContentType => Some(self.content_type.clone()),
+            Slot::ContentEncoding => self.content_encoding.clone(),
+            Slot::ContentLength => Some(self.content_length.clone()),
+        }
+    }
+}
+
+/// A field whose value is the file's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    ETag,
+    CacheControl,
+    LastModified,
+    ContentType,
+    ContentEncoding,
+    ContentLength,
+}
+
+impl Slot {
+    fn of(name: &HeaderName) -> Option<Slot> {
+        [
+            (ETAG, Slot::ETag),
+            (CACHE_CONTROL, Slot::CacheControl),
+            (LAST_MODIFIED, Slot::LastModified),
+            (CONTENT_TYPE, Slot::ContentType),
+            (CONTENT_ENCODING, Slot::ContentEncoding),
+            (CONTENT_LENGTH, Slot::ContentLength),
+        ]
+        .into_iter()
+        .find_map(|(field, slot)| (*name == field).then_some(slot))
+    }
+}
+
+/// A response's fields with stand-ins, and where the file's values go.
+struct Template {
+    headers: HeaderMap,
+    /// One per value of `headers`, in its iteration order.
+    slots: Vec<Option<Slot>>,
+}
+
+/// The templates of one service: per rule set, one per shape.
+pub(super) struct Heads {
+    templates: Vec<[OnceLock<Template>; 8]>,
+}
+
+impl Heads {
+    /// Room for `rule_sets` rule sets; nothing is built yet.
+    pub(super) fn new(rule_sets: usize) -> Heads {
+        Heads {
+            templates: (0..rule_sets).map(|_| Default::default()).collect(),
+        }
+    }
+
+    /// The fields of a 200 response with `fields`, for a path with rule set
+    /// `rules`. `build` makes a response's complete fields from a file's values:
+    /// it is called twice, with stand-ins, the first time a kind is asked for.
+    pub(super) fn fields(
+        &self,
+        rules: usize,
+        fields: &Fields<'_>,
+        build: impl Fn(&Fields<'_>) -> HeaderMap,
+    ) -> Option<HeaderMap> {
+        let shape = fields.shape();
+        let template = self
+            .templates
+            .get(rules)?
+            .get(shape.0)?
+            .get_or_init(|| Template::new(shape, build));
+        let mut headers = template.headers.clone();
+        for ((_, value), slot) in headers.iter_mut().zip(&template.slots) {
+            if let Some(file_value) = slot.and_then(|slot| fields.value(slot)) {
+                *value = file_value;
+            }
+        }
+        Some(headers)
+    }
+}
+
+impl Template {
+    fn new(shape: Shape, build: impl Fn(&Fields<'_>) -> HeaderMap) -> Template {
+        let (a, b) = (HeaderValue::from_static("a"), HeaderValue::from_static("b"));
+        let headers = build(&Fields::stand_ins(shape, &a));
+        let other = build(&Fields::stand_ins(shape, &b));
+        let slots = headers
+            .iter()
+            .zip(other.iter())
+            .map(|((name, value), (_, other))| match value == other {
+                true => None,
+                false => Slot::of(name),
+            })
+            .collect();
+        Template { headers, slots }
+    }
+}
+
+impl Fields<'_> {
+    /// A file of `shape` whose every value is `value`.
+    fn stand_ins(shape: Shape, value: &HeaderValue) -> Fields<'_> {
+        Fields {
+            etag: value,
+            cache_control: value,
+            last_modified: (shape.0 & 1 != 0).then_some(value),
+            vary: shape.0 & 2 != 0,
+            content_type: value,
+            content_encoding: (shape.0 & 4 != 0).then(|| value.clone()),
+            content_length: value,
+        }
+    }
+}
