@@ -318,9 +318,7 @@ impl Responder {
         let body = content_body(&variant.content, 0, variant.len, head);
         response(StatusCode::NOT_FOUND, headers, body)
     }
-}
 
-impl Responder {
     /// GET/HEAD of a resource: pick the coding, evaluate preconditions, apply
     /// Range. `own`: the resource is the one at the request's path, with the
     /// number and the rules of that path's rule set; its 200 responses then take
