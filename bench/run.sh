@@ -13,7 +13,7 @@
 #                          # commit's), the two alone, same flags, in rounds:
 #                          # bench/compare-NAME.json and bench/COMPARE-NAME.md
 #
-# bench/instructions.py BINARY [--rules] counts user-space instructions per 1 KB
+# bench/instructions.py BINARY [--rules] [--cache] counts user-space instructions per 1 KB
 # request with callgrind instead: steady where timed runs drift.
 #
 # Needs: wrk, python3, cargo (mote's static build), and for the anchors Debian's
