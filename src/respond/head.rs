@@ -34,17 +34,29 @@ pub(super) struct Fields<'a> {
     pub content_length: &'a HeaderValue,
 }
 
-/// Which of the optional fields a file's response has.
+/// Which of the optional fields a file's response has: a bit each.
 #[derive(Clone, Copy)]
 pub(super) struct Shape(usize);
 
+impl Shape {
+    const LAST_MODIFIED: usize = 1;
+    const VARY: usize = 2;
+    const CONTENT_ENCODING: usize = 4;
+    /// How many shapes there are.
+    const ALL: usize = 8;
+
+    fn has(self, field: usize) -> bool {
+        self.0 & field != 0
+    }
+}
+
 impl Fields<'_> {
     pub(super) fn shape(&self) -> Shape {
-        let bit = |set: bool, bit: usize| if set { bit } else { 0 };
+        let bit = |set: bool, field: usize| if set { field } else { 0 };
         Shape(
-            bit(self.last_modified.is_some(), 1)
-                | bit(self.vary, 2)
-                | bit(self.content_encoding.is_some(), 4),
+            bit(self.last_modified.is_some(), Shape::LAST_MODIFIED)
+                | bit(self.vary, Shape::VARY)
+                | bit(self.content_encoding.is_some(), Shape::CONTENT_ENCODING),
         )
     }
 
@@ -94,9 +106,10 @@ struct Template {
     slots: Vec<Option<Slot>>,
 }
 
-/// The templates of one service: per rule set, one per shape.
+/// The templates of one service: per rule set, one per shape (boxed: a site may
+/// have as many rule sets as files, and most shapes of most are never asked for).
 pub(super) struct Heads {
-    templates: Vec<[OnceLock<Template>; 8]>,
+    templates: Vec<[OnceLock<Box<Template>>; Shape::ALL]>,
 }
 
 impl Heads {
@@ -121,7 +134,7 @@ impl Heads {
             .templates
             .get(rules)?
             .get(shape.0)?
-            .get_or_init(|| Template::new(shape, build));
+            .get_or_init(|| Box::new(Template::new(shape, build)));
         let mut headers = template.headers.clone();
         for ((_, value), slot) in headers.iter_mut().zip(&template.slots) {
             if let Some(file_value) = slot.and_then(|slot| fields.value(slot)) {
@@ -155,10 +168,10 @@ impl Fields<'_> {
         Fields {
             etag: value,
             cache_control: value,
-            last_modified: (shape.0 & 1 != 0).then_some(value),
-            vary: shape.0 & 2 != 0,
+            last_modified: shape.has(Shape::LAST_MODIFIED).then_some(value),
+            vary: shape.has(Shape::VARY),
             content_type: value,
-            content_encoding: (shape.0 & 4 != 0).then(|| value.clone()),
+            content_encoding: shape.has(Shape::CONTENT_ENCODING).then(|| value.clone()),
             content_length: value,
         }
     }
