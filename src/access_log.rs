@@ -426,7 +426,7 @@ impl Line {
                     line.push(b' ');
                     escaped_text(line, record.uri.path().as_bytes());
                     line.push(b' ');
-                    line.extend_from_slice(&status_digits(self.status));
+                    line.extend_from_slice(&three_digits(self.status.as_u16()));
                     line.push(b' ');
                     push_u64(line, self.sent, 1);
                     line.push(b' ');
@@ -446,7 +446,7 @@ impl Line {
                         Some(_) => b",\"query\":true,\"status\":",
                         None => b",\"query\":false,\"status\":",
                     });
-                    line.extend_from_slice(&status_digits(self.status));
+                    line.extend_from_slice(&three_digits(self.status.as_u16()));
                     line.extend_from_slice(b",\"bytes\":");
                     push_u64(line, self.sent, 1);
                     line.extend_from_slice(b",\"duration_ms\":");
@@ -547,26 +547,20 @@ fn push_u64(out: &mut Vec<u8>, mut n: u64, width: usize) {
     out.extend_from_slice(&digits[start.min(digits.len() - width.min(20))..]);
 }
 
-/// A status code's three digits.
-fn status_digits(status: StatusCode) -> [u8; 3] {
-    let code = status.as_u16();
+/// `n` (below 1000) as three digits, zero-padded: a status code, milliseconds.
+fn three_digits(n: u16) -> [u8; 3] {
     [
-        b'0' + (code / 100) as u8,
-        b'0' + (code / 10 % 10) as u8,
-        b'0' + (code % 10) as u8,
+        b'0' + (n / 100 % 10) as u8,
+        b'0' + (n / 10 % 10) as u8,
+        b'0' + (n % 10) as u8,
     ]
 }
 
 /// A duration in microseconds as milliseconds with three decimals: `12.345`.
 fn push_millis(out: &mut Vec<u8>, micros: u128) {
     push_u64(out, (micros / 1000) as u64, 1);
-    let fraction = (micros % 1000) as u16;
-    out.extend_from_slice(&[
-        b'.',
-        b'0' + (fraction / 100) as u8,
-        b'0' + (fraction / 10 % 10) as u8,
-        b'0' + (fraction % 10) as u8,
-    ]);
+    let [a, b, c] = three_digits((micros % 1000) as u16);
+    out.extend_from_slice(&[b'.', a, b, c]);
 }
 
 /// The client's address as `Display` writes it (IPv4 by hand, the common case).
@@ -640,10 +634,7 @@ fn rfc3339(time: SystemTime) -> [u8; 24] {
         text[23] = b'Z';
         STAMPED.set((secs, text));
     }
-    let millis = since_epoch.subsec_millis();
-    text[20] = b'0' + (millis / 100) as u8;
-    text[21] = b'0' + (millis / 10 % 10) as u8;
-    text[22] = b'0' + (millis % 10) as u8;
+    text[20..23].copy_from_slice(&three_digits(since_epoch.subsec_millis() as u16));
     text
 }
 
@@ -720,11 +711,11 @@ mod tests {
         assert_eq!(text(&|o| push_millis(o, 7)), "0.007");
         assert_eq!(text(&|o| push_millis(o, 3_600_999_999)), "3600999.999");
         assert_eq!(
-            text(&|o| o.extend_from_slice(&status_digits(StatusCode::OK))),
+            text(&|o| o.extend_from_slice(&three_digits(StatusCode::OK.as_u16()))),
             "200"
         );
         assert_eq!(
-            text(&|o| o.extend_from_slice(&status_digits(StatusCode::NOT_MODIFIED))),
+            text(&|o| o.extend_from_slice(&three_digits(StatusCode::NOT_MODIFIED.as_u16()))),
             "304"
         );
         for ip in ["127.0.0.1", "0.0.0.0", "255.10.0.200", "::1", "2001:db8::7"] {
