@@ -60,6 +60,19 @@ impl Fields<'_> {
         )
     }
 
+    /// A file of `shape` whose every value is `value`.
+    fn stand_ins(shape: Shape, value: &HeaderValue) -> Fields<'_> {
+        Fields {
+            etag: value,
+            cache_control: value,
+            last_modified: shape.has(Shape::LAST_MODIFIED).then_some(value),
+            vary: shape.has(Shape::VARY),
+            content_type: value,
+            content_encoding: shape.has(Shape::CONTENT_ENCODING).then(|| value.clone()),
+            content_length: value,
+        }
+    }
+
     /// The value a slot takes.
     fn value(&self, slot: Slot) -> Option<HeaderValue> {
         match slot {
@@ -159,20 +172,5 @@ impl Template {
             })
             .collect();
         Template { headers, slots }
-    }
-}
-
-impl Fields<'_> {
-    /// A file of `shape` whose every value is `value`.
-    fn stand_ins(shape: Shape, value: &HeaderValue) -> Fields<'_> {
-        Fields {
-            etag: value,
-            cache_control: value,
-            last_modified: shape.has(Shape::LAST_MODIFIED).then_some(value),
-            vary: shape.has(Shape::VARY),
-            content_type: value,
-            content_encoding: shape.has(Shape::CONTENT_ENCODING).then(|| value.clone()),
-            content_length: value,
-        }
     }
 }
