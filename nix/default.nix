@@ -10,33 +10,41 @@
 let
   inherit (pkgs) lib;
 
-  # The musl target of this system: x86_64-unknown-linux-musl, aarch64-unknown-linux-musl.
-  target = pkgs.pkgsStatic.stdenv.hostPlatform.rust.rustcTarget;
-
   # The toolchain pinned in rust-toolchain.toml (the one rustup uses too: a dated
-  # nightly with rust-src, rustfmt and clippy), with this system's musl target.
-  toolchain = p: (p.rust-bin.fromRustupToolchainFile ../rust-toolchain.toml).override { targets = [ target ]; };
-  # The shipped binary: crane on pkgsStatic (see package.nix).
-  craneStatic = (crane.mkLib pkgs.pkgsStatic).overrideToolchain toolchain;
+  # nightly with rust-src, rustfmt and clippy). Builds take only the musl target
+  # they link for; the dev shell has every target the file lists.
+  fileToolchain = p: p.rust-bin.fromRustupToolchainFile ../rust-toolchain.toml;
+  toolchainFor = target: p: (fileToolchain p).override { targets = [ target ]; };
+  devToolchain = fileToolchain pkgs;
+
+  # The static binary for one package set whose host platform is musl (pkgsStatic,
+  # natively or cross): crane on that set (see package.nix).
+  staticMote =
+    staticPkgs:
+    let
+      target = staticPkgs.stdenv.hostPlatform.rust.rustcTarget;
+    in
+    import ./package.nix {
+      craneLib = (crane.mkLib staticPkgs).overrideToolchain (toolchainFor target);
+      inherit target;
+    };
+  # This system's: x86_64-unknown-linux-musl or aarch64-unknown-linux-musl.
+  mote = staticMote pkgs.pkgsStatic;
+  # From x86_64: the aarch64 binary, cross-built the same way, for an arm64 image
+  # built without an arm64 machine.
+  moteAarch64 = staticMote pkgs.pkgsCross.aarch64-multiplatform.pkgsStatic;
+
   # Lints and tests: the same toolchain, native.
-  craneLib = (crane.mkLib pkgs).overrideToolchain toolchain;
+  craneLib = (crane.mkLib pkgs).overrideToolchain (toolchainFor pkgs.stdenv.hostPlatform.rust.rustcTarget);
   inherit (craneLib.crateNameFromCargoToml { cargoToml = ../Cargo.toml; }) version;
 
-  mote = import ./package.nix {
-    craneLib = craneStatic;
-    inherit target;
-  };
-  # From x86_64: the aarch64 binary, cross-built the same way (crane on the aarch64
-  # static package set), for an arm64 image built without an arm64 machine.
-  aarch64Static = pkgs.pkgsCross.aarch64-multiplatform.pkgsStatic;
-  aarch64Target = aarch64Static.stdenv.hostPlatform.rust.rustcTarget;
-  moteAarch64 = import ./package.nix {
-    craneLib = (crane.mkLib aarch64Static).overrideToolchain (
-      p: (p.rust-bin.fromRustupToolchainFile ../rust-toolchain.toml).override { targets = [ aarch64Target ]; }
-    );
-    target = aarch64Target;
-  };
-  lib' = import ./lib.nix { inherit pkgs mote version; };
+  # The binary of each image architecture this system can build (mkImage's
+  # `architecture` picks one).
+  motes = {
+    ${pkgs.stdenv.hostPlatform.go.GOARCH} = mote;
+  }
+  // lib.optionalAttrs pkgs.stdenv.hostPlatform.isx86_64 { arm64 = moteAarch64; };
+  lib' = import ./lib.nix { inherit pkgs motes version; };
   site = lib'.mkSite { site = ../web; };
   image = lib'.mkImage {
     site = ../web;
@@ -61,20 +69,18 @@ in
     };
     # The image as a script that streams it (no tarball in the store).
     image-stream = imageStream;
+    # The image under real Docker in a NixOS VM: needs KVM, so it is not among the
+    # checks (`nix flake check` would fail without it); `nix build .#vm-test-image-docker`.
+    vm-test-image-docker = pkgs.callPackage ./checks/image-docker.nix { inherit image; };
   }
   // lib.optionalAttrs pkgs.stdenv.hostPlatform.isx86_64 {
     mote-aarch64 = moteAarch64;
-    # The arm64 image, built on x86_64 (its config says architecture arm64).
-    image-aarch64 =
-      (import ./lib.nix {
-        inherit pkgs version;
-        mote = moteAarch64;
-      }).mkImage
-        {
-          site = ../web;
-          inherit revision;
-          architecture = "arm64";
-        };
+    # The arm64 image, built on x86_64 through the public mkImage.
+    image-aarch64 = lib'.mkImage {
+      site = ../web;
+      inherit revision;
+      architecture = "arm64";
+    };
   };
 
   # What `mote.lib.${system}` gives users of the flake.
@@ -85,6 +91,7 @@ in
       pkgs
       craneLib
       mote
+      devToolchain
       ;
     lib' = lib';
   };
@@ -108,7 +115,9 @@ in
     meta.description = "write the mote image to stdout, for docker load";
   };
 
-  devShells.default = craneLib.devShell {
+  # Every target rust-toolchain.toml lists, so scripts/build-static.sh builds both
+  # architectures inside `nix develop`.
+  devShells.default = (craneLib.overrideToolchain fileToolchain).devShell {
     packages = [
       pkgs.cargo-nextest
       pkgs.nixfmt
@@ -123,18 +132,6 @@ in
     ];
   };
 
-  # `nix fmt`: every .nix file of the tree (bare nixfmt would wait on stdin).
-  # nixpkgs has this as pkgs.nixfmt-tree; ../shared/nix-eval's stand-in does not
-  # know that name yet, so the same thing is written out here.
-  formatter = pkgs.writeShellApplication {
-    name = "nixfmt-tree";
-    runtimeInputs = [
-      pkgs.nixfmt
-      pkgs.findutils
-    ];
-    text = ''
-      if [ "$#" -eq 0 ]; then set -- .; fi
-      find "$@" -name '*.nix' -type f -not -path '*/.git/*' -exec nixfmt {} +
-    '';
-  };
+  # `nix fmt`: every .nix file of the tree.
+  formatter = pkgs.nixfmt-tree;
 }

@@ -5,10 +5,11 @@
 {
   lib,
   dockerTools,
-  mote,
   version,
 }:
 {
+  # The static binary to bake, of the image's architecture (lib.nix picks it).
+  mote,
   # The output of mkSite (its /web is baked).
   site,
   name ? "mote",
@@ -22,8 +23,11 @@
   # The OCI revision label; null leaves it out (so the checks do not rebuild on
   # every commit).
   revision ? null,
-  # "arm64" for an image of an aarch64 binary built on another system.
-  architecture ? null,
+  # The image config's architecture ("amd64", "arm64"): that of `mote`.
+  architecture,
+  # The OCI source label: where the image's source is published (your fork's URL);
+  # null leaves it out. mote has no canonical public home to name here.
+  source ? null,
   # true: streamLayeredImage (a script that writes the tarball to stdout).
   stream ? false,
 }:
@@ -61,10 +65,10 @@ let
     Labels = {
       "org.opencontainers.image.title" = "mote";
       "org.opencontainers.image.description" = "A static web site served from memory by one static binary";
-      "org.opencontainers.image.source" = "https://github.com/mote-server/mote";
       "org.opencontainers.image.version" = version;
       "org.opencontainers.image.licenses" = "MIT OR Apache-2.0";
     }
+    // lib.optionalAttrs (source != null) { "org.opencontainers.image.source" = source; }
     // lib.optionalAttrs (revision != null) { "org.opencontainers.image.revision" = revision; }
     // labels;
   };
@@ -86,10 +90,10 @@ build (
     # No build time in the image: the tarball is bit-for-bit reproducible.
     created = "1970-01-01T00:00:01Z";
     config = lib.recursiveUpdate baseConfig config;
+    inherit architecture;
     meta = {
       description = "mote and a site as an OCI image with no base";
       platforms = lib.platforms.linux;
     };
   }
-  // lib.optionalAttrs (architecture != null) { inherit architecture; }
 )

@@ -3,27 +3,46 @@
 #   mote.lib.${system}.mkImage { site = ./public; }            # -> docker load < result
 #   mote.lib.${system}.mkImage { site = ./dist; name = "blog"; tag = "v3";
 #                                args = [ "--spa" ]; env = [ "MOTE_HEADER=X-Frame-Options: DENY" ]; }
+#   mote.lib.x86_64-linux.mkImage { site = ./public; architecture = "arm64"; }  # cross-built
 #   mote.lib.${system}.mkSite { site = ./public; }             # the precompressed site alone
 #   mote.lib.${system}.mkSmokeCheck { image = ...; }           # a flake check that runs it
 {
   pkgs,
-  mote,
+  # The static binary for each image architecture this system builds:
+  # { amd64 = ...; arm64 = ...; } (x86_64 cross-builds arm64; aarch64 only its own).
+  motes,
   version,
 }:
 let
   mkSite = import ./site.nix { inherit (pkgs) runCommand brotli zstd gzip; };
   imageOf = import ./image.nix {
     inherit (pkgs) lib dockerTools;
-    inherit mote version;
+    inherit version;
   };
+  native = pkgs.stdenv.hostPlatform.go.GOARCH;
 in
 {
   inherit mkSite;
 
   # The same zero-base layered image as `.#image`: binary layer, site layer,
   # passwd, same config. `site` is a path or a derivation holding the site's
-  # files; it is precompressed and dereferenced by mkSite.
-  mkImage = { site, ... }@args: imageOf (args // { site = mkSite { inherit site; }; });
+  # files; it is precompressed and dereferenced by mkSite. `architecture` picks
+  # the binary baked in, so the image's config and its binary always agree.
+  mkImage =
+    {
+      site,
+      architecture ? native,
+      ...
+    }@args:
+    imageOf (
+      args
+      // {
+        inherit architecture;
+        mote =
+          motes.${architecture} or (throw "mote.lib.mkImage: no ${architecture} binary can be built on ${pkgs.stdenv.hostPlatform.system} (architectures here: ${builtins.concatStringsSep ", " (builtins.attrNames motes)})");
+        site = mkSite { inherit site; };
+      }
+    );
 
   # The image started in the build sandbox and spoken to over HTTP (see
   # checks/image-smoke.nix). `path` must be a file of the site; `expect` a
@@ -33,6 +52,8 @@ in
       image,
       path ? "/",
       expect ? "",
+      coding ? null,
+      header ? null,
       name ? "mote-image-smoke",
     }:
     pkgs.callPackage ./checks/image-smoke.nix {
@@ -40,6 +61,8 @@ in
         image
         path
         expect
+        coding
+        header
         name
         ;
     };

@@ -3,11 +3,12 @@
 # site with precompressed siblings, a FROM-scratch layout packed reproducibly, then
 # `docker load`. Two runs from clean give the same image ID.
 #
-#   scripts/image.sh [DIR] [--tag NAME:TAG]... [--arch amd64|arm64]
+#   scripts/image.sh [DIR] [--tag NAME:TAG]... [--arch amd64|arm64] [--source URL]
 #   scripts/image.sh --base [--tag NAME:TAG]...
 #
 # DIR defaults to web/ (the demo site). Tags default to mote:latest and
-# mote:<version>. --base builds the base image instead: the binary, passwd and an
+# mote:<version>. --source sets the OCI source label (your fork's URL; left out
+# otherwise). --base builds the base image instead: the binary, passwd and an
 # empty /web, tagged mote:base and mote:<version>-base, for a Dockerfile of yours:
 #   FROM mote:0.1.0-base
 #   COPY dist/ /web/
@@ -19,13 +20,15 @@ cd "$(dirname "$0")/.."
 site="web"
 arch="amd64"
 base=""
+source=()
 tags=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --tag) tags+=(--tag "${2:?--tag wants NAME:TAG}"); shift ;;
     --arch) arch="${2:?--arch wants amd64 or arm64}"; shift ;;
     --base) base=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --source) source=(--source "${2:?--source wants a URL}"); shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     -*) echo "image: unknown option $1 (see scripts/image.sh --help)" >&2; exit 2 ;;
     *) site="$1" ;;
   esac
@@ -54,7 +57,7 @@ bin=$(scripts/build-static.sh --target "$target")
 scripts/rootfs.sh "$bin" "$site" "$work/rootfs"
 tar_path="${MOTE_IMAGE_TAR:-$work/mote-image.tar}"
 id=$(python3 scripts/pack-image.py "$work/rootfs" "$tar_path" "${tags[@]}" \
-  --version "$version" --revision "$revision" --arch "$arch")
+  --version "$version" --revision "$revision" --arch "$arch" "${source[@]}")
 echo "image: $tar_path ($(stat -c %s "$tar_path") bytes, id $id, $arch)" >&2
 if [ -z "${MOTE_IMAGE_TAR:-}" ]; then
   command -v docker >/dev/null || { echo "image: docker is not installed; the archive is $tar_path" >&2; exit 1; }

@@ -50,10 +50,12 @@ def image_config(version, revision, source):
         "Labels": {
             "org.opencontainers.image.title": "mote",
             "org.opencontainers.image.description": "A static web site served from memory by one static binary",
-            "org.opencontainers.image.source": source,
             "org.opencontainers.image.version": version,
             "org.opencontainers.image.revision": revision,
             "org.opencontainers.image.licenses": "MIT OR Apache-2.0",
+            # Where the source is published, when the builder says (a fork's URL):
+            # mote has no canonical public home to name by default.
+            **({"org.opencontainers.image.source": source} if source else {}),
         },
     }
 
@@ -96,7 +98,7 @@ def main():
     parser.add_argument("--tag", action="append", required=True)
     parser.add_argument("--version", required=True)
     parser.add_argument("--revision", default="dirty")
-    parser.add_argument("--source", default="https://github.com/mote-server/mote")
+    parser.add_argument("--source", default=None, help="the OCI source label (left out if not given)")
     parser.add_argument("--arch", default="amd64", choices=["amd64", "arm64"])
     args = parser.parse_args()
 

@@ -8,7 +8,9 @@
 # agreement), the same black-box suites on the static binary, the fuzzers, the
 # offline Nix evaluation (../shared/nix-eval/check.sh), the no-Nix image and its
 # container proof, the Dockerfile's final stage, reproducibility, the browser
-# test, the deployment manifests, and the benchmark harness in quick mode.
+# test, the Nix builds for real (tests/nix/build.sh: packages, checks, images
+# loaded and proven, the template), the deployment manifests, and the benchmark
+# harness in quick mode.
 #
 # A step whose tool is missing (docker, chromium, nix) is SKIPPED with the reason
 # on a developer machine, and FAILS when CI=true: CI must prove everything.
@@ -19,12 +21,15 @@ failed=0
 skipped=0
 failures=()
 
-step() { # step NAME COMMAND...
+step() { # step NAME COMMAND...: exit 3 from COMMAND means "cannot run here" (skipped, reason printed)
   local name="$1"; shift
   printf '\n==== %s\n' "$name"
-  local start=$SECONDS
-  if "$@"; then
+  local start=$SECONDS rc=0
+  "$@" || rc=$?
+  if [ "$rc" -eq 0 ]; then
     passed=$((passed + 1)); printf '==== ok: %s (%ss)\n' "$name" $((SECONDS - start))
+  elif [ "$rc" -eq 3 ]; then
+    skipped=$((skipped + 1)); printf '==== SKIPPED: %s (nothing could be run here: see above)\n' "$name"
   else
     failed=$((failed + 1)); failures+=("$name"); printf '==== FAILED: %s\n' "$name"
   fi
@@ -71,9 +76,10 @@ fi
 # Every parser under libFuzzer: 60 s a target in CI, 10 s here.
 step "fuzz (cargo-fuzz, every target)" scripts/fuzz.sh "$([ "${CI:-}" = true ] && echo 60 || echo 10)"
 
+have_nix=""
 if needs nix --version && [ -x ../shared/nix-eval/check.sh ]; then
+  have_nix=1
   step "nix flake evaluation (../shared/nix-eval/check.sh)" ../shared/nix-eval/check.sh
-  step "nix flake template, instantiated against this checkout" tests/nix/template.sh
 fi
 
 if needs docker info; then
@@ -108,6 +114,13 @@ if needs docker info; then
         step "multi-arch OCI index (amd64 + arm64)" tests/container/multiarch.sh
       fi
     fi
+  fi
+  # The Nix builds for real (../shared/nix-build): packages, every check, the
+  # images loaded and proven, the template built. After the no-Nix steps: the
+  # Nix image is compared with theirs (mote:latest, from scripts/image.sh above).
+  if [ -n "$have_nix" ] && [ -n "$image_id" ]; then
+    step "nix: build, flake checks, docker load, container proof, template (tests/nix/build.sh)" \
+      tests/nix/build.sh mote:latest
   fi
   step "deploy: compose file (docker-compose config)" docker-compose -f deploy/compose.yaml config -q
 fi

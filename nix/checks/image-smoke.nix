@@ -4,17 +4,32 @@
 # mote's start-up line), the image's absolute links resolved inside the unpacked
 # root, as a chroot would. Then speak HTTP to it and stop it with SIGTERM.
 {
+  lib,
   runCommand,
   curl,
   jq,
   gnutar,
   gzip,
+  brotli,
+  zstd,
   image,
   # A file of the site, and a string its body holds.
   path ? "/",
   expect ? "",
+  # A content coding the site has for `path` ("br", "zstd", "gzip"): asked for with
+  # Accept-Encoding, it must come back in that coding and decode to the same body.
+  coding ? null,
+  # A field the response to `path` must carry, "Name: value" (e.g. from mkImage's args).
+  header ? null,
   name ? "mote-image-smoke",
 }:
+let
+  decoder = {
+    br = "brotli -dc";
+    zstd = "zstd -dc";
+    gzip = "gzip -dc";
+  };
+in
 runCommand name
   {
     nativeBuildInputs = [
@@ -22,6 +37,8 @@ runCommand name
       jq
       gnutar
       gzip
+      brotli
+      zstd
     ];
   }
   ''
@@ -68,6 +85,16 @@ runCommand name
     curl -fsi "$base${path}" > page
     grep -q '^HTTP/1.1 200' page
     grep -qF -- ${builtins.toJSON expect} page
+    curl -fs "$base${path}" > body
+    ${lib.optionalString (coding != null) ''
+      curl -fs -D coded.head -H ${lib.escapeShellArg "Accept-Encoding: ${coding}"} "$base${path}" > coded
+      tr -d '\r' < coded.head | grep -qix ${lib.escapeShellArg "content-encoding: ${coding}"}
+      ${decoder.${coding}} < coded | cmp - body
+      echo "${path} in ${coding}: $(stat -c %s coded) of $(stat -c %s body) bytes"
+    ''}
+    ${lib.optionalString (header != null) ''
+      tr -d '\r' < page | grep -qiF -x ${lib.escapeShellArg header}
+    ''}
     etag=$(tr -d '\r' < page | sed -n 's/^etag: //Ip')
     [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$base${path}")" = 304 ]
     [ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Range: bytes=0-0' "$base${path}")" = 206 ]

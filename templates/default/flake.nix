@@ -2,7 +2,9 @@
   description = "A static site in ./public, baked into a zero-base image served by mote";
 
   inputs = {
-    mote.url = "github:mote-server/mote";
+    # "mote" is a name in your flake registry: where your copy of mote is. Once:
+    #   nix registry add mote git+file:/path/to/your/mote/checkout   # or github:you/mote
+    mote.url = "mote";
     # One nixpkgs for both: mote's, which its lock pins.
     nixpkgs.follows = "mote/nixpkgs";
   };

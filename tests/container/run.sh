@@ -39,7 +39,7 @@ check "ports 8080/tcp (site) and 9090/tcp (admin) exposed" \
   eq "$(inspect '{{json .Config.ExposedPorts}}')" '{"8080/tcp":{},"9090/tcp":{}}'
 check "healthcheck is exec form calling mote healthcheck" \
   eq "$(inspect '{{json .Config.Healthcheck.Test}}')" '["CMD","/bin/mote","healthcheck"]'
-check "OCI source label" contains "$(inspect '{{json .Config.Labels}}')" '"org.opencontainers.image.source"'
+check "OCI title label" contains "$(inspect '{{json .Config.Labels}}')" '"org.opencontainers.image.title":"mote"'
 
 echo "== hardened run"
 port=$(free_port)

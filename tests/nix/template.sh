@@ -1,31 +1,46 @@
 #!/usr/bin/env bash
-# The flake template (templates/default) instantiated as a user would
-# (`nix flake init -t <mote>`), in a temp git repository whose `mote` input points
-# at this checkout, then checked with ../shared/nix-eval/check.sh: it parses, its
-# lock resolves through this checkout's lock, and (where the harness can) it
-# evaluates.
+# The flake template (templates/default) used as README "Bake your own site" says:
+# `nix registry add mote git+file:<this checkout>`, `nix flake init -t mote` in a new
+# site repository, `nix flake lock`. Then the site flake is evaluated with
+# ../shared/nix-eval/check.sh and, with --build, its image and its smoke check are
+# BUILT with ../shared/nix-build/build.sh (exit 3 from it: nothing could be built).
 #
-#   tests/nix/template.sh
+#   tests/nix/template.sh [--build]
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
+build=""
+[ "${1:-}" = --build ] && build=1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export XDG_CACHE_HOME="$work/cache" NIX_CONFIG="experimental-features = nix-command flakes"
+# A registry, cache and store of this test's own: nothing of the user's is touched.
+export XDG_CACHE_HOME="$work/cache" XDG_CONFIG_HOME="$work/config"
+export NIX_CONFIG="experimental-features = nix-command flakes"
 store="$work/store"
+mirror="${NIX_EVAL_MIRROR:-$repo/../.mirror}"
 
+nix registry add mote "git+file:$repo"
 site="$work/site"
-cp -R "$repo/templates/default/." "$site/"
-sed -i "s|github:mote-server/mote|path:$repo|" "$site/flake.nix"
-git -C "$site" init -q && git -C "$site" add -A
-git -C "$site" -c user.name=t -c user.email=t@t commit -qm template
+mkdir -p "$site" && cd "$site"
+git init -q
+nix --store "$store" flake init -t mote 2>&1 | grep -v "build-users-group" || true
+test -f flake.nix && test -f public/index.html || { echo "template: nix flake init -t mote wrote no flake" >&2; exit 1; }
+grep -q 'mote.url = "mote"' flake.nix
+git add -A
+git -c user.name=t -c user.email=t@t commit -qm template
 
-# The lock: mote by path, nixpkgs following mote's (no download: mote's own lock
-# says where everything is).
-nix --store "$store" flake lock "$site" --offline 2>&1 | grep -v "build-users-group" || true
-test -f "$site/flake.lock" || { echo "template: no flake.lock was written" >&2; exit 1; }
-git -C "$site" add flake.lock
-echo "template: locked (mote -> $repo)"
-# The harness beside the project: ../shared from the temp site is not there, so
-# call it from the checkout's sibling; mirrors come from the project's .mirror.
-cd "$site"
-NIX_EVAL_MIRROR="${NIX_EVAL_MIRROR:-$repo/../.mirror}" "$repo/../shared/nix-eval/check.sh"
+# The lock: mote through the registry (git+file: this checkout), nixpkgs following
+# mote's (no download: mote's own lock says where everything is).
+nix --store "$store" flake lock --offline 2>&1 | grep -v "build-users-group" || true
+test -f flake.lock || { echo "template: no flake.lock was written" >&2; exit 1; }
+jq -e '.nodes.mote.locked.type == "git" and (.nodes.mote.locked.url | startswith("file://"))' flake.lock >/dev/null ||
+  { echo "template: mote is not locked to this checkout: $(jq -c .nodes.mote.locked flake.lock)" >&2; exit 1; }
+git add flake.lock
+git -c user.name=t -c user.email=t@t commit -qm lock
+echo "template: locked (mote -> $(jq -r .nodes.mote.locked.url flake.lock))"
+
+# The harnesses beside the project: ../shared from the temp site is not there, so
+# call them from the checkout's sibling; mirrors come from the project's .mirror.
+NIX_EVAL_MIRROR="$mirror" "$repo/../shared/nix-eval/check.sh"
+if [ -n "$build" ]; then
+  NIX_EVAL_MIRROR="$mirror" "$repo/../shared/nix-build/build.sh" default checks.x86_64-linux.smoke
+fi
