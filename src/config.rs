@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use http::header::{HeaderName, HeaderValue};
 
-use crate::access_log::LogFormat;
 use crate::respond::ResponseOptions;
+use crate::server::log::LogFormat;
 use crate::server::ServerOptions;
 use crate::site::{CachePolicy, SiteOptions};
 

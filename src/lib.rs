@@ -21,20 +21,28 @@
 //! # Ok(app) }
 //! ```
 //!
-//! Modules, each below the ones that use it: [`alloc`] (the binary's allocator), [`content_coding`] and [`site`] (the
-//! loader) at the bottom, [`respond`] (HTTP semantics, the service), [`metrics`]
-//! and [`access_log`] above them, [`server`] (listener, timeouts, shutdown) above
-//! those, and [`config`] (the command line) and [`health`] at the top, for the
-//! `mote` binary.
+//! The library's API is [`Site`], [`SiteOptions`], [`SiteService`],
+//! [`ResponseOptions`] and the types they use, in [`site`], [`respond`] and
+//! [`content_coding`]. Modules, each below the ones that use it: [`content_coding`]
+//! and [`site`] (the loader) at the bottom, [`respond`] (HTTP semantics, the
+//! service) above them. The `mote` binary's own parts are hidden from the
+//! documentation (public only so that the binary and the tests can reach them, not
+//! an API): `server` (listener, timeouts, shutdown, the access log and metrics
+//! around the site), and `config` (the command line) and `health` (the
+//! healthcheck client) at the top, and `alloc` (the binary's allocator on musl).
 #![warn(missing_docs)]
 
-pub mod access_log;
+// Installed by the binary on musl only; built for tests everywhere.
+#[cfg(any(target_env = "musl", test))]
+#[doc(hidden)]
 pub mod alloc;
+#[doc(hidden)]
 pub mod config;
 pub mod content_coding;
+#[doc(hidden)]
 pub mod health;
-pub mod metrics;
 pub mod respond;
+#[doc(hidden)]
 pub mod server;
 pub mod site;
 

@@ -8,7 +8,9 @@ use axum::Router;
 use mote::config::{self, Command, Config};
 use mote::{server, Site, SiteService};
 
-/// Small blocks are recycled per thread instead of going through musl's malloc.
+/// Small blocks are recycled per thread instead of going through musl's malloc
+/// (glibc's has per-thread caches of its own).
+#[cfg(target_env = "musl")]
 #[global_allocator]
 static ALLOCATOR: mote::alloc::CachedAlloc = mote::alloc::CachedAlloc;
 
@@ -60,7 +62,7 @@ fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         ));
     }
     let summary = site.stats.to_string();
-    mote::metrics::get().set_site(mote::metrics::SiteGauges {
+    mote::server::metrics::get().set_site(mote::server::metrics::SiteGauges {
         files: site.stats.files as u64,
         memory_bytes: site.stats.memory_bytes,
         mapped_bytes: site.stats.mapped_bytes,

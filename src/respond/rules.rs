@@ -5,7 +5,7 @@
 use http::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{HeaderMap, StatusCode};
 
-use crate::site::rules::{constant_time_eq, HeaderEdit, HeaderRule, PathRules, Redirect};
+use crate::site::rules::{HeaderEdit, HeaderRule, PathRules, Redirect};
 
 /// What the redirect rules say about a path.
 pub enum Routed {
@@ -99,4 +99,24 @@ fn encode_location(target: &str) -> String {
         }
     }
     out
+}
+
+/// Compares without returning early, so the time taken does not tell an attacker
+/// how much of a guessed credential was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comparison() {
+        assert!(constant_time_eq(b"abc", b"abc") && !constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
 }

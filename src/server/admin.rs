@@ -6,7 +6,7 @@
 //! - `GET /readyz`: 200 once the site is loaded and the listener is up, until
 //!   shutdown begins (a signal), then 503: the load balancer stops sending new
 //!   requests while in-flight ones finish.
-//! - `GET /metrics`: Prometheus text format 0.0.4 (see [`crate::metrics`]).
+//! - `GET /metrics`: Prometheus text format 0.0.4 (see [`super::metrics`]).
 
 use std::convert::Infallible;
 use std::future::{ready, Ready};
@@ -17,7 +17,7 @@ use axum::body::Body;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 
-use crate::{access_log, metrics};
+use super::{log, metrics};
 
 /// Whether `/readyz` says 200.
 pub static READY: AtomicBool = AtomicBool::new(false);
@@ -61,8 +61,7 @@ fn answer<B>(request: &Request<B>) -> Response<Body> {
             "text/plain; charset=utf-8",
         ),
         "/metrics" => {
-            let dropped =
-                access_log::counters().map_or(0, |c| c.dropped_lines.load(Ordering::Relaxed));
+            let dropped = log::counters().map_or(0, |c| c.dropped_lines.load(Ordering::Relaxed));
             text(
                 StatusCode::OK,
                 metrics::get().render(dropped),

@@ -10,6 +10,8 @@
 
 mod admin;
 mod gate;
+pub mod log;
+pub mod metrics;
 mod os;
 mod timeouts;
 
@@ -28,11 +30,10 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{watch, Semaphore};
 
-use crate::access_log::{self, AccessLog};
-use crate::metrics;
 use admin::{Admin, READY};
 pub use gate::host_is_valid;
 use gate::{Gate, DRAINING};
+use log::AccessLog;
 use timeouts::{ConnIo, HeadTimer, ReadCount};
 
 /// The server's slice of the configuration: where to listen, the limits on
@@ -65,7 +66,7 @@ pub struct ServerOptions {
     /// Record a line per request on stdout.
     pub access_log: bool,
     /// In this format.
-    pub log_format: access_log::LogFormat,
+    pub log_format: log::LogFormat,
 }
 
 /// Why the server could not start (exit code 1).
@@ -101,13 +102,10 @@ pub fn run(
     let mut options = *options;
     let fits = os::raise_open_file_limit().unwrap_or(u64::MAX);
     if options.max_connections as u64 > fits {
-        access_log::notice(
-            &format!(
+        log::warning(&format!(
                 "mote: --max-connections {} lowered to {fits}: that is what the open-file limit allows (raise it with ulimit -n)",
                 options.max_connections
-            ),
-            false,
-        );
+            ));
         options.max_connections = fits as usize;
     }
 
@@ -132,14 +130,13 @@ pub fn run(
         };
         // Handlers first: a signal that arrives once we say we listen must count.
         let signals = Signals::new().map_err(ServeError::Runtime)?;
-        access_log::start(options.access_log.then_some(options.log_format));
+        log::start(options.access_log.then_some(options.log_format));
         on_listening(local);
         if let Some(admin) = admin {
             if let Ok(bound) = admin.local_addr() {
-                access_log::notice(
-                    &format!("mote: admin on http://{bound}: /livez /readyz /metrics"),
-                    true,
-                );
+                log::lifecycle(&format!(
+                    "mote: admin on http://{bound}: /livez /readyz /metrics"
+                ));
             }
             tokio::spawn(serve_admin(admin, options));
         }
@@ -151,7 +148,7 @@ pub fn run(
     runtime.shutdown_timeout(Duration::from_millis(100));
     // Lines of responses cut at the end of the grace period, too; a stdout that
     // does not take them within a second does not hold up the exit.
-    access_log::finish(Duration::from_secs(1));
+    log::finish(Duration::from_secs(1));
     result
 }
 
@@ -163,10 +160,9 @@ fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     match bind_exactly(addr) {
         Err(e) if addr.ip() == std::net::Ipv6Addr::UNSPECIFIED && no_ipv6(&e) => {
             let v4 = SocketAddr::from(([0, 0, 0, 0], addr.port()));
-            access_log::notice(
-                &format!("mote: this host has no IPv6 ({e}); listening on {v4} instead of {addr}"),
-                false,
-            );
+            log::warning(&format!(
+                "mote: this host has no IPv6 ({e}); listening on {v4} instead of {addr}"
+            ));
             bind_exactly(v4)
         }
         result => result,
@@ -213,13 +209,10 @@ async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut s
         // a pod: keep serving them, each answered with Connection: close, while
         // /readyz says 503 and the endpoints are updated.
         DRAINING.store(true, Ordering::Relaxed);
-        access_log::notice(
-            &format!(
+        log::lifecycle(&format!(
                 "mote: {signal} received, serving for the drain delay ({:?}) with /readyz 503, then closing the listener",
                 options.drain_delay
-            ),
-            true,
-        );
+            ));
         let delay = tokio::time::sleep(options.drain_delay);
         let second = site
             .accept_until(async {
@@ -230,22 +223,16 @@ async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut s
             })
             .await;
         if let Some(second) = second {
-            access_log::notice(
-                &format!("mote: second signal ({second}), exiting now"),
-                true,
-            );
+            log::lifecycle(&format!("mote: second signal ({second}), exiting now"));
             return;
         }
     }
     drop(listener);
     let open = options.max_connections - slots.available_permits();
-    access_log::notice(
-        &format!(
+    log::lifecycle(&format!(
             "mote: {signal} received, finishing {open} open connection(s) (grace {:?}; a second signal ends it now)",
             options.grace
-        ),
-        true,
-    );
+        ));
     let _ = stop_tx.send(true);
     let all_closed = slots.acquire_many(options.max_connections as u32);
     let ending = tokio::select! {
@@ -261,7 +248,7 @@ async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut s
             options.max_connections - slots.available_permits()
         ),
     };
-    access_log::notice(&format!("mote: {ending}, exiting"), true);
+    log::lifecycle(&format!("mote: {ending}, exiting"));
 }
 
 /// The site's listener and what each of its connections needs.
@@ -309,10 +296,7 @@ impl SiteListener<'_> {
                 Err(e) => {
                     // Out of file descriptors or memory: wait for connections to close
                     // rather than spin.
-                    access_log::notice(
-                        &format!("mote: accept failed: {e}; retrying in 100ms"),
-                        false,
-                    );
+                    log::warning(&format!("mote: accept failed: {e}; retrying in 100ms"));
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             }

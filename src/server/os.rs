@@ -1,6 +1,7 @@
 //! What the operating system allows, read and raised once at start: the
 //! open-file limit (each connection is a descriptor) and the listen backlog; and
-//! the limit on unsent bytes a connection sending large bodies gets.
+//! the limit on unsent bytes a connection sending large bodies gets; and how many
+//! bytes a socket has not yet had acknowledged.
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
@@ -95,5 +96,17 @@ pub fn limit_unsent(socket: RawFd) {
             (&UNSENT_LOWAT as *const libc::c_int).cast(),
             std::mem::size_of::<libc::c_int>() as libc::socklen_t,
         );
+    }
+}
+
+/// Bytes written to a socket that the peer has not acknowledged (SIOCOUTQ); 0
+/// where the kernel does not say, which makes a stall count as no progress.
+pub fn unsent_bytes(fd: RawFd) -> u64 {
+    let mut queued: libc::c_int = 0;
+    // SAFETY: SIOCOUTQ writes one int through a valid pointer; `fd` is the open
+    // socket of this connection.
+    match unsafe { libc::ioctl(fd, libc::TIOCOUTQ, &mut queued) } {
+        0 => queued.max(0) as u64,
+        _ => 0,
     }
 }

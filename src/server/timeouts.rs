@@ -14,7 +14,7 @@
 
 use std::future::Future;
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::AsRawFd;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -25,6 +25,8 @@ use hyper::rt::{Sleep, Timer};
 use pin_project_lite::pin_project;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant as TokioInstant;
+
+use super::os::unsent_bytes;
 
 use super::os;
 
@@ -208,18 +210,6 @@ impl<T: AsyncWrite + AsRawFd> ConnIo<T> {
                 done
             }
         }
-    }
-}
-
-/// Bytes written to a socket that the peer has not acknowledged (SIOCOUTQ); 0
-/// where the kernel does not say, which makes a stall count as no progress.
-fn unsent_bytes(fd: RawFd) -> u64 {
-    let mut queued: libc::c_int = 0;
-    // SAFETY: SIOCOUTQ writes one int through a valid pointer; `fd` is the open
-    // socket of this connection.
-    match unsafe { libc::ioctl(fd, libc::TIOCOUTQ, &mut queued) } {
-        0 => queued.max(0) as u64,
-        _ => 0,
     }
 }
 

@@ -1,0 +1,312 @@
+//! Loading what the walk found: each file's bytes (copied, or mapped above the
+//! preload limit), its ETag, type, caching and siblings; the rule files; each
+//! node's own `_headers` rules.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::io::{self, Read};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::HeaderValue;
+
+use super::walk::{walk, Found};
+use super::{
+    at, has_content_hash, mapped, mime, rules, Entry, LastModified, LoadError, LoadStats, Node,
+    Resource, Site, SiteOptions, Variant,
+};
+use crate::content_coding::ContentCoding;
+
+impl Site {
+    /// Walks `root` and loads it. Fails if ROOT is missing, not a directory or unreadable.
+    pub fn load(root: &Path, options: &SiteOptions) -> Result<Site, LoadError> {
+        let started = Instant::now();
+        let root = fs::canonicalize(root).map_err(at(root))?;
+        if !root.is_dir() {
+            return Err(LoadError {
+                path: root,
+                error: io::Error::other("not a directory"),
+            });
+        }
+        let mut stats = LoadStats::default();
+        let (files, dirs) = walk(&root, options.dotfiles, &mut stats)?;
+
+        let by_rel: HashMap<&str, &Found> = files.iter().map(|f| (f.rel.as_str(), f)).collect();
+        // `x.gz` beside `x` is a variant of `x`, not a resource of its own.
+        let is_sibling = |rel: &str| {
+            ContentCoding::ALL_CODED.iter().any(|e| {
+                rel.strip_suffix(e.extension())
+                    .is_some_and(|base| by_rel.contains_key(base))
+            })
+        };
+
+        let mut nodes: HashMap<Box<str>, Entry> = HashMap::with_capacity(files.len() + dirs.len());
+        let mut resources: HashMap<&str, Arc<Resource>> = HashMap::new();
+        let mut loader = Loader {
+            copy: copies(&files, options),
+            options,
+            stats: &mut stats,
+            by_inode: HashMap::new(),
+        };
+        for file in files.iter().filter(|f| !is_sibling(&f.rel)) {
+            let resource = match loader.resource(file, &by_rel) {
+                Ok(resource) => Arc::new(resource),
+                // An unreadable file is skipped with a warning, not fatal.
+                Err(e) => {
+                    loader.stats.skip_unreadable(&e.path, &e.error);
+                    continue;
+                }
+            };
+            resources.insert(&file.rel, resource.clone());
+            nodes.insert(file.rel.as_str().into(), Entry::new(Node::File(resource)));
+        }
+        for dir in dirs {
+            let index_key = if dir.is_empty() {
+                "index.html".to_string()
+            } else {
+                format!("{dir}/index.html")
+            };
+            let index = resources.get(index_key.as_str()).cloned();
+            nodes.insert(dir.into(), Entry::new(Node::Dir { index }));
+        }
+        stats.files = resources.len();
+        stats.elapsed = started.elapsed();
+        let is_file = |path: &str| {
+            matches!(
+                nodes.get(path.trim_start_matches('/')),
+                Some(Entry {
+                    node: Node::File(_),
+                    ..
+                })
+            )
+        };
+        let header_rules = read_rules(&root, "_headers", &options.headers_file, |text, name| {
+            rules::parse_headers(text, name)
+        })?;
+        let redirects = read_rules(
+            &root,
+            "_redirects",
+            &options.redirects_file,
+            |text, name| rules::parse_redirects(text, name, is_file),
+        )?;
+        let path_rules = match_own_paths(&mut nodes, &header_rules);
+        Ok(Site {
+            not_found: resources.get("404.html").cloned(),
+            nodes,
+            path_rules,
+            stats,
+            header_rules,
+            redirects,
+        })
+    }
+}
+
+/// Matches every node's own path against the `_headers` rules once, and gives
+/// each node the index of its result; paths matching the same rules share one.
+fn match_own_paths(
+    nodes: &mut HashMap<Box<str>, Entry>,
+    header_rules: &[rules::HeaderRule],
+) -> Vec<rules::PathRules> {
+    let mut path_rules = vec![rules::PathRules::NONE];
+    if header_rules.is_empty() {
+        return path_rules;
+    }
+    let mut seen: HashMap<Vec<usize>, u32> = HashMap::from([(Vec::new(), 0)]);
+    for (key, entry) in nodes.iter_mut() {
+        let path = rules::rule_path(key, matches!(entry.node, Node::Dir { .. }));
+        let matched = rules::matching(header_rules, &path);
+        entry.rules = match seen.get(&matched) {
+            Some(&index) => index,
+            None => {
+                let index = path_rules.len() as u32;
+                path_rules.push(rules::PathRules::of(header_rules, &matched));
+                seen.insert(matched, index);
+                index
+            }
+        };
+    }
+    path_rules
+}
+
+/// Reads and parses a rule file: `given`, else `ROOT/<name>` if it exists, else
+/// no rules. A syntax error is an InvalidData error naming the line.
+fn read_rules<T>(
+    root: &Path,
+    name: &str,
+    given: &Option<PathBuf>,
+    parse: impl FnOnce(&str, &str) -> Result<Vec<T>, rules::RuleError>,
+) -> Result<Vec<T>, LoadError> {
+    let path = given.clone().unwrap_or_else(|| root.join(name));
+    let text = match fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if given.is_none() && e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(at(&path)(e)),
+    };
+    parse(&text, name).map_err(|e| LoadError {
+        path: path.clone(),
+        error: io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("line {}: {}", e.line, e.why),
+        ),
+    })
+}
+
+/// Loads resources, one copy of the bytes per file whatever the number of names
+/// (links) that lead to it.
+struct Loader<'a> {
+    options: &'a SiteOptions,
+    stats: &'a mut LoadStats,
+    /// (device, inode) -> the bytes and ETag of a file already loaded.
+    by_inode: HashMap<(u64, u64), (Bytes, HeaderValue)>,
+    /// The files (by device, inode) copied into memory; the rest are mapped.
+    copy: HashSet<(u64, u64)>,
+}
+
+/// Which files are copied into memory: those up to the preload limit, smallest
+/// first, while the total stays within `max_memory` (each file once, whatever
+/// the number of its names). Empty files are always "copied" (nothing to map).
+fn copies(files: &[Found], options: &SiteOptions) -> HashSet<(u64, u64)> {
+    let mut candidates: Vec<(u64, (u64, u64))> = files
+        .iter()
+        .filter(|f| f.meta.len() <= options.preload_limit)
+        .map(|f| (f.meta.len(), (f.meta.dev(), f.meta.ino())))
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup_by_key(|(_, inode)| *inode);
+    let mut total = 0u64;
+    candidates
+        .into_iter()
+        .take_while(|&(len, _)| {
+            total += len;
+            len == 0 || total <= options.max_memory
+        })
+        .map(|(_, inode)| inode)
+        .collect()
+}
+
+impl Loader<'_> {
+    fn resource(
+        &mut self,
+        file: &Found,
+        by_rel: &HashMap<&str, &Found>,
+    ) -> Result<Resource, LoadError> {
+        let identity = self.variant(ContentCoding::Identity, file)?;
+        let mut variants = vec![identity];
+        for coding in ContentCoding::ALL_CODED {
+            let sibling = format!("{}{}", file.rel, coding.extension());
+            if let Some(found) = by_rel.get(sibling.as_str()) {
+                // A sibling that does not save bytes costs the client a decode for nothing.
+                if found.meta.len() < variants[0].len {
+                    match self.variant(coding, found) {
+                        Ok(variant) => {
+                            variants.push(variant);
+                            self.stats.encoded_variants += 1;
+                        }
+                        // The file itself is still served, uncompressed.
+                        Err(e) => self.stats.skip_unreadable(&e.path, &e.error),
+                    }
+                }
+            }
+        }
+        let file_name = file.rel.rsplit('/').next().unwrap_or(&file.rel);
+        let content_type = mime::content_type(file_name);
+        let cache = &self.options.cache;
+        let cache_control = if mime::is_html(content_type) {
+            &cache.html
+        } else if has_content_hash(file_name) {
+            &cache.hashed
+        } else {
+            &cache.other
+        };
+        Ok(Resource {
+            encodings: variants.iter().map(|v| v.encoding).collect(),
+            variants,
+            content_type: HeaderValue::from_static(content_type),
+            cache_control: cache_control.clone(),
+            last_modified: file.meta.modified().ok().and_then(last_modified),
+        })
+    }
+
+    fn variant(&mut self, encoding: ContentCoding, file: &Found) -> Result<Variant, LoadError> {
+        let inode = (file.meta.dev(), file.meta.ino());
+        let (content, etag) = match self.by_inode.get(&inode) {
+            Some(loaded) => {
+                self.stats.shared_names += 1;
+                loaded.clone()
+            }
+            None => {
+                let content = self.content(file).map_err(at(&file.real))?;
+                let hash = xxhash_rust::xxh3::xxh3_128(&content);
+                let etag = HeaderValue::try_from(format!("\"{hash:032x}\""))
+                    .expect("hex is a valid header value");
+                self.by_inode.insert(inode, (content.clone(), etag.clone()));
+                (content, etag)
+            }
+        };
+        let len = content.len() as u64;
+        Ok(Variant {
+            encoding,
+            content,
+            len,
+            etag,
+            content_length: HeaderValue::from(len),
+        })
+    }
+
+    /// The file's bytes: copied up to the preload limit, mapped above it. Opened
+    /// without following a link (the walk resolved links already), and refused if
+    /// it is no longer the file the walk found.
+    fn content(&mut self, file: &Found) -> io::Result<Bytes> {
+        let mut opened = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&file.real)?;
+        let meta = opened.metadata()?;
+        if (meta.dev(), meta.ino()) != (file.meta.dev(), file.meta.ino()) || !meta.is_file() {
+            return Err(io::Error::other(
+                "the file changed while ROOT was being loaded",
+            ));
+        }
+        let len = meta.len();
+        if len == 0 || self.copy.contains(&(meta.dev(), meta.ino())) {
+            let mut bytes = Vec::with_capacity(len as usize);
+            opened.read_to_end(&mut bytes)?;
+            self.stats.memory_bytes += bytes.len() as u64;
+            Ok(Bytes::from(bytes))
+        } else {
+            let len = usize::try_from(len).map_err(io::Error::other)?;
+            let mapping = mapped::Mapping::new(&opened, len)?;
+            self.stats.mapped_files += 1;
+            self.stats.mapped_bytes += len as u64;
+            Ok(Bytes::from_owner(mapping))
+        }
+    }
+}
+
+/// Modification times before 1990 are build artefacts (Nix: 1 s after the epoch;
+/// reproducible builds: 0), not facts about the content.
+fn last_modified(mtime: SystemTime) -> Option<LastModified> {
+    let secs = mtime.duration_since(UNIX_EPOCH).ok()?.as_secs();
+    if secs < 631_152_000 {
+        return None;
+    }
+    let time = UNIX_EPOCH + Duration::from_secs(secs);
+    let header = HeaderValue::try_from(httpdate::fmt_http_date(time)).ok()?;
+    Some(LastModified { time, header })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_timestamps_are_not_validators() {
+        assert!(last_modified(UNIX_EPOCH + Duration::from_secs(1)).is_none());
+        assert!(last_modified(UNIX_EPOCH).is_none());
+        let real = last_modified(UNIX_EPOCH + Duration::from_secs(1_700_000_000)).unwrap();
+        assert_eq!(real.header, "Tue, 14 Nov 2023 22:13:20 GMT");
+    }
+}

@@ -1,0 +1,156 @@
+//! The walk of ROOT: every regular file and directory under it, links resolved
+//! and confined to it, dotfiles (but `.well-known`) left out unless asked.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::{at, LoadError, LoadStats};
+
+/// A regular file found by the walk.
+pub(super) struct Found {
+    pub rel: String,
+    pub real: PathBuf,
+    pub meta: fs::Metadata,
+}
+
+/// Every regular file and directory under `root`, symlinks resolved and confined.
+pub(super) fn walk(
+    root: &Path,
+    dotfiles: bool,
+    stats: &mut LoadStats,
+) -> Result<(Vec<Found>, Vec<String>), LoadError> {
+    let mut walker = Walker {
+        root,
+        dotfiles,
+        stats,
+        files: Vec::new(),
+        dirs: Vec::new(),
+        ancestors: Vec::new(),
+    };
+    walker.dir(root.to_path_buf(), String::new())?;
+    Ok((walker.files, walker.dirs))
+}
+
+struct Walker<'a> {
+    root: &'a Path,
+    dotfiles: bool,
+    stats: &'a mut LoadStats,
+    files: Vec<Found>,
+    dirs: Vec<String>,
+    /// Real paths of the directories being walked, root first: a link to one of
+    /// them is a loop. (Other links to the same directory are aliases, served
+    /// under each name.)
+    ancestors: Vec<PathBuf>,
+}
+
+impl Walker<'_> {
+    fn dir(&mut self, real_dir: PathBuf, rel_dir: String) -> Result<(), LoadError> {
+        let listed =
+            fs::read_dir(&real_dir).and_then(|entries| entries.collect::<Result<Vec<_>, _>>());
+        let mut entries = match listed {
+            Ok(entries) => entries,
+            // ROOT itself must be readable; a directory inside it that is not is
+            // skipped, with a warning, rather than refusing to serve the rest.
+            Err(error) if !rel_dir.is_empty() => {
+                self.stats.skip_unreadable(&real_dir, &error);
+                return Ok(());
+            }
+            Err(error) => return Err(at(&real_dir)(error)),
+        };
+        entries.sort_by_key(|e| e.file_name());
+        self.dirs.push(rel_dir.clone());
+        self.ancestors.push(real_dir);
+        for entry in entries {
+            let path = entry.path();
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                self.warn(format!("skipping {}: name is not UTF-8", path.display()));
+                continue;
+            };
+            // The rule files configure the site; they are never part of it.
+            if rel_dir.is_empty() && (name == "_headers" || name == "_redirects") {
+                continue;
+            }
+            if is_hidden(&rel_dir, &name) && !self.dotfiles {
+                self.stats.skipped_dotfiles += 1;
+                continue;
+            }
+            let rel = if rel_dir.is_empty() {
+                name
+            } else {
+                format!("{rel_dir}/{name}")
+            };
+            let found = entry.file_type().and_then(|file_type| {
+                if !file_type.is_symlink() {
+                    return entry.metadata().map(|meta| Some((path.clone(), meta)));
+                }
+                match self.link_target(&path) {
+                    Ok(target) => fs::metadata(&target).map(|meta| Some((target, meta))),
+                    Err(why) => {
+                        self.warn(format!("skipping {}: {why}", path.display()));
+                        self.stats.skipped_links += 1;
+                        Ok(None)
+                    }
+                }
+            });
+            let (real, meta) = match found {
+                Ok(Some(found)) => found,
+                Ok(None) => continue,
+                Err(error) => {
+                    self.stats.skip_unreadable(&path, &error);
+                    continue;
+                }
+            };
+            if meta.is_dir() {
+                if self.ancestors.contains(&real) {
+                    self.warn(format!(
+                        "skipping {rel}: link to a directory that contains it"
+                    ));
+                    self.stats.skipped_links += 1;
+                    continue;
+                }
+                self.dir(real, rel)?;
+            } else if meta.is_file() {
+                self.files.push(Found { rel, real, meta });
+            }
+            // Sockets, FIFOs and devices are not content.
+        }
+        self.ancestors.pop();
+        Ok(())
+    }
+
+    fn warn(&mut self, line: String) {
+        self.stats.warnings.push(line);
+    }
+
+    /// Where a link leads, if it may be followed: inside ROOT, and not to a
+    /// dotfile when dotfiles are not served (a link must not unhide one).
+    fn link_target(&self, link: &Path) -> Result<PathBuf, &'static str> {
+        let target = fs::canonicalize(link).map_err(|_| "broken link")?;
+        let inside = target
+            .strip_prefix(self.root)
+            .map_err(|_| "link points outside ROOT")?;
+        let mut parent = String::new();
+        let hidden = inside.components().any(|c| {
+            let name = c.as_os_str().to_str().unwrap_or(".");
+            let hidden = is_hidden(&parent, name);
+            parent = if parent.is_empty() {
+                name.to_string()
+            } else {
+                format!("{parent}/{name}")
+            };
+            hidden
+        });
+        if hidden && !self.dotfiles {
+            return Err("link points to a dotfile");
+        }
+        Ok(target)
+    }
+}
+
+/// Whether `name` in the directory `parent` (a site key) is a dotfile that is not
+/// served without `--dotfiles`. ROOT's `.well-known` (RFC 8615: security.txt,
+/// acme-challenge, assetlinks.json, apple-app-site-association) is served; names
+/// starting with `.` inside it are still hidden.
+pub(super) fn is_hidden(parent: &str, name: &str) -> bool {
+    name.starts_with('.') && !(parent.is_empty() && name == ".well-known")
+}
