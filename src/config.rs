@@ -611,6 +611,7 @@ fn parse_header(s: &str) -> Result<(HeaderName, HeaderValue), String> {
         .ok_or_else(|| "expected 'Name: value'".to_string())?;
     let name = HeaderName::from_bytes(name.trim().as_bytes())
         .map_err(|_| format!("'{}' is not a valid header name", name.trim()))?;
+    crate::site::rules::refuse_framing(&name)?;
     let value =
         HeaderValue::from_str(value.trim()).map_err(|_| "not a valid header value".to_string())?;
     Ok((name, value))

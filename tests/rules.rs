@@ -386,3 +386,267 @@ fn full_responses_carry_each_files_own_fields() {
     );
     assert_eq!(plain.header("x-sibling"), None);
 }
+
+/// Protection follows the file, whatever name reaches it: a 200 rewrite onto
+/// it, its directory (which serves it as the index), the SPA fallback.
+#[test]
+fn basic_auth_follows_the_file_whatever_name_reaches_it() {
+    let root = TempDir::new("auth-follows");
+    root.write("admin/s.txt", "secret");
+    root.write("p/index.html", "<h1>private</h1>");
+    root.write("app.html", "<h1>app</h1>");
+    root.write(
+        "_headers",
+        "/admin/*\n  Basic-Auth: a:b\n/p/index.html\n  Basic-Auth: a:b\n/app.html\n  Basic-Auth: a:b\n",
+    );
+    root.write("_redirects", "/en/*  /:splat  200\n/docs/*  /p/  200\n");
+    let server = Server::start(root.path(), &["--fallback", "app.html"]);
+    let good = "Authorization: Basic YTpi"; // a:b
+    let bad = "Authorization: Basic YTp4"; // a:x
+    for path in [
+        "/admin/s.txt",
+        "/en/admin/s.txt",
+        "/p/",
+        "/p/index.html",
+        "/en/p/",
+        "/docs/x",
+    ] {
+        assert_eq!(server.get(path).status, 401, "{path} without credentials");
+        assert_eq!(
+            server.get_with(path, &[bad]).status,
+            401,
+            "{path} with wrong ones"
+        );
+        let r = server.get_with(path, &[good]);
+        assert_eq!(r.status, 200, "{path} with the right ones");
+    }
+    assert_eq!(server.get_with("/en/admin/s.txt", &[good]).text(), "secret");
+    // The fallback file is protected too: a navigation elsewhere does not leak it.
+    let nav = "Accept: text/html";
+    assert_eq!(server.get_with("/somewhere", &[nav]).status, 401);
+    let r = server.get_with("/somewhere", &[nav, good]);
+    assert_eq!((r.status, r.text().as_str()), (200, "<h1>app</h1>"));
+}
+
+/// A value filled into a redirect target is request text: it may not change the
+/// target's host (`evil.com#` into the authority, `/evil.com` after a `/`).
+#[test]
+fn placeholders_and_splats_cannot_redirect_off_site() {
+    let root = TempDir::new("open-redirect");
+    root.write("index.html", "x");
+    root.write(
+        "_redirects",
+        "/site/:l  https://:l.example.com/  302\n/go*  /:splat  302\n/to/*  https://docs.example/:splat  302\n",
+    );
+    let server = Server::start(root.path(), &[]);
+    for (path, location) in [
+        ("/site/evil.com%23", "https://evil.com%23.example.com/"),
+        ("/site/a%40b", "https://a%40b.example.com/"),
+        ("/site/en", "https://en.example.com/"),
+        ("/go/evil.com", "/%2Fevil.com"),
+        ("/go//evil.com", "/%2Fevil.com"),
+        ("/to/a%3Fx%23y", "https://docs.example/a%3Fx%23y"),
+        ("/to/guide/intro", "https://docs.example/guide/intro"),
+    ] {
+        let r = server.get(path);
+        assert_eq!(r.status, 302, "{path}");
+        assert_eq!(r.header("location"), Some(location), "{path}");
+    }
+}
+
+/// Fields that frame the message cannot come from a rule or -H: a 21-byte file
+/// with `content-length: 3` is a mis-framed response.
+#[test]
+fn framing_fields_are_refused_at_start() {
+    let root = TempDir::new("framing");
+    root.write("a.txt", "twenty-one bytes long");
+    let dir = root.path().to_str().unwrap();
+    for field in [
+        "Content-Length: 3",
+        "Transfer-Encoding: chunked",
+        "Connection: close",
+    ] {
+        root.write("_headers", format!("/*\n  {field}\n"));
+        let (code, _, stderr) = run_mote(&["--listen", "127.0.0.1:0", dir], &[]);
+        assert_eq!(code, Some(1), "{field}: {stderr}");
+        assert!(
+            stderr.contains("_headers line 2") && stderr.contains("frames the message"),
+            "{stderr}"
+        );
+    }
+    root.write("_headers", "/*\n  ! Content-Length\n");
+    let (code, _, stderr) = run_mote(&["--listen", "127.0.0.1:0", dir], &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    std::fs::remove_file(root.path().join("_headers")).unwrap();
+    let (code, _, stderr) = run_mote(
+        &["--listen", "127.0.0.1:0", "-H", "content-length: 3", dir],
+        &[],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("frames the message"), "{stderr}");
+}
+
+/// Only a `#` that starts a word begins a comment (Netlify's parser): a target's
+/// fragment is kept.
+#[test]
+fn a_fragment_in_a_redirect_target_is_not_a_comment() {
+    let root = TempDir::new("fragment");
+    root.write("index.html", "x");
+    root.write(
+        "_redirects",
+        "# a comment line\n/old  https://a.example/x#top  302  # and one after the rule\n/p /q#s 302#not-a-comment-but-part-of-nothing\n",
+    );
+    let (code, _, stderr) = run_mote(
+        &["--listen", "127.0.0.1:0", root.path().to_str().unwrap()],
+        &[],
+    );
+    // `302#...` is one word: not a status mote knows.
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("_redirects line 3: status '302#"),
+        "{stderr}"
+    );
+    root.write(
+        "_redirects",
+        "/old  https://a.example/x#top  302  # moved\n/p  /q#s\n",
+    );
+    let server = Server::start(root.path(), &[]);
+    let r = server.get("/old");
+    assert_eq!(
+        (r.status, r.header("location")),
+        (302, Some("https://a.example/x#top"))
+    );
+    let r = server.get("/p");
+    assert_eq!((r.status, r.header("location")), (301, Some("/q#s")));
+}
+
+/// Redirect chains that come back where they started are refused at start,
+/// whatever their length; one that lands on a file of the site is not a loop.
+#[test]
+fn redirect_loops_of_any_length_are_refused() {
+    for (text, chain) in [
+        ("/a /b 302\n/b /a 302\n", "/a -> /b -> /a"),
+        ("/a /b\n/b /c\n/c /a\n", "/a -> /b -> /c -> /a"),
+        (
+            "/x/* /y/:splat 302\n/y/* /x/:splat 302\n",
+            "/x/x -> /y/x -> /x/x",
+        ),
+        ("/f /g 301!\n/g /f 301!\n/g.html /x\n", "/f -> /g -> /f"),
+    ] {
+        let root = TempDir::new("loops");
+        root.write("index.html", "x");
+        root.write("_redirects", text);
+        let (code, _, stderr) = run_mote(
+            &["--listen", "127.0.0.1:0", root.path().to_str().unwrap()],
+            &[],
+        );
+        assert_eq!(code, Some(1), "{text:?}: {stderr}");
+        assert!(
+            stderr.contains("redirects round in a circle") && stderr.contains(chain),
+            "{text:?}: {stderr}"
+        );
+    }
+    // /b is a file: the site answers it before the unforced rule, no loop.
+    let root = TempDir::new("noloop");
+    root.write("index.html", "x");
+    root.write("b", "file b");
+    root.write("_redirects", "/a /b 302\n/b /a 302\n");
+    let server = Server::start(root.path(), &[]);
+    assert_eq!(server.get("/a").header("location"), Some("/b"));
+    assert_eq!(server.get("/b").text(), "file b");
+}
+
+/// Rule files are bounded (rules, pattern parts, line length) and a 404 costs
+/// matching, not rules squared: 20,000 blocks are refused, and the most allowed
+/// answer a 404 with every edit applied.
+#[test]
+fn rule_files_are_bounded() {
+    let root = TempDir::new("bounds");
+    root.write("index.html", "x");
+    let dir = root.path().to_str().unwrap();
+    let blocks = |n: usize| {
+        (0..n)
+            .map(|i| format!("/*\n  X-R{i}: {i}\n"))
+            .collect::<String>()
+    };
+    root.write("_headers", blocks(20_000));
+    let (code, _, stderr) = run_mote(&["--listen", "127.0.0.1:0", dir], &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("_headers line 2001: more than 1000 path patterns"),
+        "{stderr}"
+    );
+    root.write(
+        "_headers",
+        format!("/{}\n  X-A: 1\n", vec![":p"; 32_000].join("/")),
+    );
+    let (code, _, stderr) = run_mote(&["--listen", "127.0.0.1:0", dir], &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("longer than 4096 bytes"), "{stderr}");
+    root.write(
+        "_headers",
+        format!("/{}\n  X-A: 1\n", vec![":p"; 100].join("/")),
+    );
+    let (code, _, stderr) = run_mote(&["--listen", "127.0.0.1:0", dir], &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("more than 64 parts"), "{stderr}");
+    let redirects = (0..4_001)
+        .map(|i| format!("/r{i} /t{i}\n"))
+        .collect::<String>();
+    std::fs::remove_file(root.path().join("_headers")).unwrap();
+    root.write("_redirects", redirects);
+    let (code, _, stderr) = run_mote(&["--listen", "127.0.0.1:0", dir], &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("_redirects line 4001: more than 4000 rules"),
+        "{stderr}"
+    );
+    std::fs::remove_file(root.path().join("_redirects")).unwrap();
+    root.write("_headers", blocks(1_000));
+    let server = Server::start(root.path(), &[]);
+    for _ in 0..20 {
+        let r = server.get("/missing");
+        assert_eq!(r.status, 404);
+        assert_eq!(r.header("x-r999"), Some("999"));
+    }
+}
+
+/// A deep pattern and a deep path on a worker with a big header limit: matching
+/// is a loop, no request can overflow its stack.
+#[test]
+fn deep_paths_against_deep_patterns_do_not_crash_a_worker() {
+    let root = TempDir::new("deep");
+    root.write("index.html", "home");
+    root.write(
+        "_headers",
+        format!("/{}/*\n  X-Deep: 1\n", vec![":p"; 30].join("/")),
+    );
+    let server = Server::start(root.path(), &["--max-header-size", "1M", "--workers", "2"]);
+    let path = format!("/{}", vec!["s"; 30_000].join("/"));
+    let r = server.get(&path);
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("x-deep"), Some("1"));
+    assert_eq!(server.get("/").text(), "home");
+}
+
+/// A byte-order mark is not part of the first line; a file that is not UTF-8 is
+/// refused naming the line.
+#[test]
+fn rule_file_encodings() {
+    let root = TempDir::new("encodings");
+    root.write("index.html", "x");
+    root.write("_headers", b"\xef\xbb\xbf/*\n  X-Bom: gone\n");
+    let server = Server::start(root.path(), &[]);
+    assert_eq!(server.get("/").header("x-bom"), Some("gone"));
+    drop(server);
+    root.write("_headers", b"/*\n  X-A: 1\n/caf\xe9\n  X-B: 2\n");
+    let (code, _, stderr) = run_mote(
+        &["--listen", "127.0.0.1:0", root.path().to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("_headers line 3: byte 0xe9 is not UTF-8"),
+        "{stderr}"
+    );
+}

@@ -220,12 +220,8 @@ impl Responder {
         let redirect_path = path.as_deref().unwrap_or("/");
         let headers = request.headers();
         let query = request.uri().query();
-        if let Some(guard) = rules.basic_auth {
-            if !rules::authorized(&site.header_rules[guard], headers) {
-                let mut response = plain(StatusCode::UNAUTHORIZED, head);
-                rules::challenge(response.headers_mut());
-                return (response, Finish::Add(None));
-            }
+        if !self.admitted(&rules, headers) {
+            return (unauthorized(head), Finish::Add(None));
         }
         if options {
             // A CORS preflight gets the path's `_headers` (Access-Control-*).
@@ -273,11 +269,15 @@ impl Responder {
                 Some(response)
             }
             rules::Routed::Rewrite(target) => Some(match path::resolve(&target) {
-                Ok(safe) => match (self.site.get(&safe.key), safe.trailing_slash) {
-                    (Some(Node::File(resource)), false) => {
+                // The file served must admit the request as if asked for by name.
+                Ok(safe) => match (self.site.get_with_rules(&safe.key), safe.trailing_slash) {
+                    (Some((_, rules, _)), _) if !self.admitted(rules, headers) => {
+                        unauthorized(head)
+                    }
+                    (Some((Node::File(resource), _, _)), false) => {
                         self.serve(resource, headers, head, None).0
                     }
-                    (Some(Node::Dir { index: Some(index) }), _) => {
+                    (Some((Node::Dir { index: Some(index) }, _, _)), _) => {
                         self.serve(index, headers, head, None).0
                     }
                     _ => self.not_found(head),
@@ -297,12 +297,21 @@ impl Responder {
                 .any(|w| w.eq_ignore_ascii_case(b"text/html"))
         });
         match (&self.fallback, navigating) {
-            (Some(key), true) => match self.site.get(key) {
-                Some(Node::File(resource)) => self.serve(resource, headers, head, None).0,
+            (Some(key), true) => match self.site.get_with_rules(key) {
+                Some((_, rules, _)) if !self.admitted(rules, headers) => unauthorized(head),
+                Some((Node::File(resource), _, _)) => self.serve(resource, headers, head, None).0,
                 _ => self.not_found(head),
             },
             _ => self.not_found(head),
         }
+    }
+
+    /// Whether the request satisfies every `Basic-Auth` rule guarding a path.
+    fn admitted(&self, rules: &PathRules, headers: &HeaderMap) -> bool {
+        rules
+            .guards
+            .iter()
+            .all(|&guard| rules::authorized(&self.site.header_rules[guard], headers))
     }
 
     /// 404, with ROOT/404.html as the body when there is one.
@@ -482,6 +491,13 @@ fn redirect_to_dir(key: &str, query: Option<&str>) -> Response<Body> {
 }
 
 const ALLOWED: HeaderValue = HeaderValue::from_static("GET, HEAD, OPTIONS");
+
+/// 401 with the Basic-Auth challenge.
+fn unauthorized(head: bool) -> Response<Body> {
+    let mut response = plain(StatusCode::UNAUTHORIZED, head);
+    rules::challenge(response.headers_mut());
+    response
+}
 
 fn method_not_allowed() -> Response<Body> {
     let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, false);

@@ -23,10 +23,10 @@ pub fn route(redirects: &[Redirect], path: &str, query: Option<&str>, forced: bo
         let Some(captures) = rule.from.matches(path) else {
             continue;
         };
-        let target = captures.substitute(&rule.to);
         if rule.status == 200 {
-            return Routed::Rewrite(target);
+            return Routed::Rewrite(captures.substitute(&rule.to));
         }
+        let target = captures.substitute_location(&rule.to);
         let mut location = encode_location(&target);
         // The request's query goes along unless the target has its own.
         if let (Some(query), false) = (query, target.contains('?')) {

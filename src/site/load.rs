@@ -64,24 +64,23 @@ impl Site {
             nodes.insert(file.rel.as_str().into(), Entry::new(Node::File(resource)));
         }
         for dir in dirs {
-            let index_key = if dir.is_empty() {
-                "index.html".to_string()
-            } else {
-                format!("{dir}/index.html")
-            };
-            let index = resources.get(index_key.as_str()).cloned();
+            let index = resources.get(index_key(&dir).as_str()).cloned();
             nodes.insert(dir.into(), Entry::new(Node::Dir { index }));
         }
         stats.files = resources.len();
         stats.elapsed = started.elapsed();
-        let is_file = |path: &str| {
-            matches!(
-                nodes.get(path.trim_start_matches('/')),
-                Some(Entry {
-                    node: Node::File(_),
-                    ..
-                })
-            )
+        // Whether the site answers a path itself: a file, or a directory (its
+        // index, or the redirect to its trailing slash).
+        let answers = |path: &str| match nodes.get(path.trim_matches('/')) {
+            Some(Entry {
+                node: Node::File(_),
+                ..
+            }) => !path.ends_with('/'),
+            Some(Entry {
+                node: Node::Dir { .. },
+                ..
+            }) => true,
+            None => false,
         };
         let header_rules = read_rules(&root, "_headers", &options.headers_file, |text, name| {
             rules::parse_headers(text, name)
@@ -90,7 +89,7 @@ impl Site {
             &root,
             "_redirects",
             &options.redirects_file,
-            |text, name| rules::parse_redirects(text, name, is_file),
+            |text, name| rules::parse_redirects(text, name, answers),
         )?;
         let path_rules = match_own_paths(&mut nodes, &header_rules);
         Ok(Site {
@@ -114,21 +113,44 @@ fn match_own_paths(
     if header_rules.is_empty() {
         return path_rules;
     }
-    let mut seen: HashMap<Vec<usize>, u32> = HashMap::from([(Vec::new(), 0)]);
+    // Keyed by what was matched, and by the guard of a directory's index file.
+    let mut seen: HashMap<(Vec<usize>, Option<usize>), u32> =
+        HashMap::from([((Vec::new(), None), 0)]);
     for (key, entry) in nodes.iter_mut() {
-        let path = rules::rule_path(key, matches!(entry.node, Node::Dir { .. }));
-        let matched = rules::matching(header_rules, &path);
-        entry.rules = match seen.get(&matched) {
+        let directory = matches!(entry.node, Node::Dir { .. });
+        let matched = rules::matching(header_rules, &rules::rule_path(key, directory));
+        // A directory serves its index: who may not read the index file may not
+        // read it through the directory either.
+        let index_guard = match entry.node {
+            Node::Dir { index: Some(_) } => {
+                let index = rules::rule_path(&index_key(key), false);
+                rules::first_guard(header_rules, &rules::matching(header_rules, &index))
+            }
+            _ => None,
+        };
+        let facts = (matched, index_guard);
+        entry.rules = match seen.get(&facts) {
             Some(&index) => index,
             None => {
                 let index = path_rules.len() as u32;
-                path_rules.push(rules::PathRules::of(header_rules, &matched));
-                seen.insert(matched, index);
+                let mut rules = rules::PathRules::of(header_rules, &facts.0);
+                rules.guard_also(index_guard);
+                path_rules.push(rules);
+                seen.insert(facts, index);
                 index
             }
         };
     }
     path_rules
+}
+
+/// The key of a directory's index file (`""` -> `index.html`).
+fn index_key(dir: &str) -> String {
+    if dir.is_empty() {
+        "index.html".to_string()
+    } else {
+        format!("{dir}/index.html")
+    }
 }
 
 /// Reads and parses a rule file: `given`, else `ROOT/<name>` if it exists, else
@@ -140,17 +162,33 @@ fn read_rules<T>(
     parse: impl FnOnce(&str, &str) -> Result<Vec<T>, rules::RuleError>,
 ) -> Result<Vec<T>, LoadError> {
     let path = given.clone().unwrap_or_else(|| root.join(name));
-    let text = match fs::read_to_string(&path) {
-        Ok(text) => text,
+    let bytes = match fs::read(&path) {
+        Ok(bytes) => bytes,
         Err(e) if given.is_none() && e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(at(&path)(e)),
     };
-    parse(&text, name).map_err(|e| LoadError {
+    let invalid = |line: usize, why: String| LoadError {
         path: path.clone(),
-        error: io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("line {}: {}", e.line, e.why),
-        ),
+        error: io::Error::new(io::ErrorKind::InvalidData, format!("line {line}: {why}")),
+    };
+    let text = rule_text(&bytes).map_err(|(line, why)| invalid(line, why))?;
+    parse(text, name).map_err(|e| invalid(e.line, e.why))
+}
+
+/// A rule file's text: UTF-8, with a byte-order mark (editors on Windows write
+/// one) left out. Else the line of the first byte that is not UTF-8.
+fn rule_text(bytes: &[u8]) -> Result<&str, (usize, String)> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let before = &bytes[..e.valid_up_to()];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        (
+            line,
+            format!(
+                "byte 0x{:02x} is not UTF-8 (save the file as UTF-8)",
+                bytes[e.valid_up_to()]
+            ),
+        )
     })
 }
 

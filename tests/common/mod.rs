@@ -332,18 +332,39 @@ pub fn patterned(len: u32, period: u32) -> Vec<u8> {
     (0..len).map(|i| (i % period) as u8).collect()
 }
 
-/// Runs mote with `args` to completion (for the usage and error paths).
+/// Runs mote with `args` to completion (for the usage and error paths). One
+/// that is still running after 20 s (it started serving where it should have
+/// refused) is killed and reported as exit `None`, so the test fails, not hangs.
 pub fn run_mote(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
-    let output = Command::new(bin())
+    let mut child = Command::new(bin())
         .args(args)
         .env_clear()
         .envs(env.iter().copied())
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let read_all = |mut source: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = source.read_to_end(&mut text);
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let stdout = read_all(Box::new(child.stdout.take().unwrap()));
+    let stderr = read_all(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (code, stdout.join().unwrap(), stderr.join().unwrap())
 }

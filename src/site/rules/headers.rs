@@ -1,6 +1,8 @@
 //! `_headers`: blocks of a path pattern and indented `Name: value`, `! Name` and
 //! `Basic-Auth:` lines, and what they make of one path's responses.
 
+use std::collections::HashSet;
+
 use http::header::{HeaderName, HeaderValue};
 
 use super::{Pattern, RuleError};
@@ -26,8 +28,11 @@ pub struct HeaderRule {
 pub struct PathRules {
     /// The header changes, in file order.
     pub edits: Vec<HeaderEdit>,
-    /// The first matching rule with `Basic-Auth` (an index into the rules).
-    pub basic_auth: Option<usize>,
+    /// The `Basic-Auth` rules a request must satisfy, every one (indices into
+    /// the rules): the first matching the path, and for a directory the first
+    /// matching its index file, so that protection follows the file whatever
+    /// name reaches it.
+    pub guards: Vec<usize>,
 }
 
 /// One change a `_headers` rule makes to a response's headers.
@@ -46,7 +51,7 @@ impl PathRules {
     /// No rules: what most paths of most sites have.
     pub const NONE: PathRules = PathRules {
         edits: Vec::new(),
-        basic_auth: None,
+        guards: Vec::new(),
     };
 
     /// The rules for `path` (`/docs/a.html`, `/docs/`).
@@ -54,33 +59,44 @@ impl PathRules {
         PathRules::of(rules, &matching(rules, path))
     }
 
-    /// The rules of these matching rules (indices in file order).
+    /// The rules of these matching rules (indices in file order). Linear in the
+    /// rules' lines: a name's first line sets it, later ones (by a later rule,
+    /// or on a later line of the same one: Netlify's multi-value fields, `Link:`
+    /// twice in a block sends both) add to it.
     pub fn of(rules: &[HeaderRule], matched: &[usize]) -> PathRules {
         let mut edits = Vec::new();
-        for (n, &i) in matched.iter().enumerate() {
-            let set = &rules[i].set;
-            for (k, (name, value)) in set.iter().enumerate() {
-                // By an earlier rule, or on an earlier line of this one (Netlify's
-                // multi-value fields: `Link:` twice in a block sends both).
-                let set_before = set[..k].iter().any(|(other, _)| other == name)
-                    || matched[..n]
-                        .iter()
-                        .any(|&j| rules[j].set.iter().any(|(other, _)| other == name));
-                edits.push(match set_before {
-                    true => HeaderEdit::Append(name.clone(), value.clone()),
-                    false => HeaderEdit::Set(name.clone(), value.clone()),
+        let mut named: HashSet<&HeaderName> = HashSet::new();
+        for &i in matched {
+            for (name, value) in &rules[i].set {
+                edits.push(match named.insert(name) {
+                    true => HeaderEdit::Set(name.clone(), value.clone()),
+                    false => HeaderEdit::Append(name.clone(), value.clone()),
                 });
             }
             edits.extend(rules[i].remove.iter().cloned().map(HeaderEdit::Remove));
         }
         PathRules {
             edits,
-            basic_auth: matched
-                .iter()
-                .copied()
-                .find(|&i| !rules[i].basic_auth.is_empty()),
+            guards: first_guard(rules, matched).into_iter().collect(),
         }
     }
+
+    /// Adds a guard the request must also satisfy (a directory's index file's).
+    pub fn guard_also(&mut self, guard: Option<usize>) {
+        if let Some(guard) = guard {
+            if !self.guards.contains(&guard) {
+                self.guards.push(guard);
+            }
+        }
+    }
+}
+
+/// The first of the matching rules with `Basic-Auth`.
+pub fn first_guard(rules: &[HeaderRule], matched: &[usize]) -> Option<usize> {
+    matched
+        .iter()
+        .copied()
+        .find(|&i| !rules[i].basic_auth.is_empty())
 }
 
 /// The path rules match for a site key: `/docs/a.html` for a file, `/docs/` for
@@ -102,6 +118,34 @@ pub fn matching(rules: &[HeaderRule], path: &str) -> Vec<usize> {
         .collect()
 }
 
+/// The most blocks (path patterns) a `_headers` file may have: a path without a
+/// file of its own (a 404, a rewrite's source) is matched against each.
+pub const MAX_HEADER_RULES: usize = 1_000;
+
+/// Fields that say how the message is framed or the connection handled: the
+/// server writes them from what it sends, and a rule or `-H` that set or removed
+/// one would mis-frame responses (`Content-Length: 3` on a 21-byte file).
+pub const FRAMING_FIELDS: [&str; 8] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "upgrade",
+    "te",
+    "trailer",
+];
+
+/// Why a field may not be set by configuration, if it may not.
+pub fn refuse_framing(name: &HeaderName) -> Result<(), String> {
+    match FRAMING_FIELDS.contains(&name.as_str()) {
+        true => Err(format!(
+            "{name} frames the message: the server sets it from what it sends"
+        )),
+        false => Ok(()),
+    }
+}
+
 /// Parses `_headers`. `file` names it in errors.
 pub fn parse_headers(text: &str, file: &str) -> Result<Vec<HeaderRule>, RuleError> {
     let mut rules: Vec<HeaderRule> = Vec::new();
@@ -115,8 +159,12 @@ pub fn parse_headers(text: &str, file: &str) -> Result<Vec<HeaderRule>, RuleErro
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        super::check_line_length(raw).map_err(error)?;
         let indented = raw.starts_with([' ', '\t']);
         if !indented {
+            if rules.len() == MAX_HEADER_RULES {
+                return Err(error(format!("more than {MAX_HEADER_RULES} path patterns")));
+            }
             let pattern = Pattern::parse(line).map_err(error)?;
             rules.push(HeaderRule {
                 pattern,
@@ -132,6 +180,7 @@ pub fn parse_headers(text: &str, file: &str) -> Result<Vec<HeaderRule>, RuleErro
         if let Some(name) = line.strip_prefix('!') {
             let name = HeaderName::from_bytes(name.trim().as_bytes())
                 .map_err(|_| error(format!("'{}' is not a header name", name.trim())))?;
+            refuse_framing(&name).map_err(error)?;
             rule.remove.push(name);
             continue;
         }
@@ -157,6 +206,7 @@ pub fn parse_headers(text: &str, file: &str) -> Result<Vec<HeaderRule>, RuleErro
         }
         let header = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| error(format!("'{name}' is not a header name")))?;
+        refuse_framing(&header).map_err(error)?;
         let value = HeaderValue::from_str(value)
             .map_err(|_| error(format!("the value of {name} is not a valid header value")))?;
         rule.set.push((header, value));

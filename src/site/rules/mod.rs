@@ -19,9 +19,35 @@ mod headers;
 mod pattern;
 mod redirects;
 
-pub use headers::{matching, parse_headers, rule_path, HeaderEdit, HeaderRule, PathRules};
-pub use pattern::{Captures, Pattern};
-pub use redirects::{parse_redirects, Redirect};
+pub use headers::{
+    first_guard, matching, parse_headers, refuse_framing, rule_path, HeaderEdit, HeaderRule,
+    PathRules, FRAMING_FIELDS, MAX_HEADER_RULES,
+};
+pub use pattern::{Captures, Pattern, MAX_PARTS};
+pub use redirects::{parse_redirects, Redirect, MAX_HOPS, MAX_REDIRECTS};
+
+/// The longest line a rule file may have (Cloudflare Pages allows 2,000
+/// characters; a little more here).
+pub const MAX_LINE: usize = 4096;
+
+fn check_line_length(raw: &str) -> Result<(), String> {
+    match raw.len() > MAX_LINE {
+        true => Err(format!("the line is longer than {MAX_LINE} bytes")),
+        false => Ok(()),
+    }
+}
+
+/// The line without its comment: a `#` at the start or after white space begins
+/// one (Netlify's parser); inside a word it is text (`/x#top`, `report-uri /csp#a`).
+fn strip_comment(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    let start = (0..bytes.len())
+        .find(|&i| bytes[i] == b'#' && (i == 0 || bytes[i - 1].is_ascii_whitespace()));
+    match start {
+        Some(i) => &line[..i],
+        None => line,
+    }
+}
 
 /// A syntax error in one of the rule files: which file, which line, what.
 #[derive(Debug)]

@@ -17,24 +17,39 @@ pub struct Redirect {
     pub force: bool,
 }
 
-/// Parses `_redirects`. `file` names it in errors; `is_file` says whether a path
-/// is a file of the site (a redirect onto its own pattern loops unless a file
-/// answers the target).
+/// The most rules a `_redirects` file may have: a path no file answers is
+/// matched against each of them, and the loop check at start against all.
+pub const MAX_REDIRECTS: usize = 4_000;
+/// Redirects a client is sent through before a loop is assumed: browsers give
+/// up after 20 (Chromium, Firefox), so a longer chain is broken anyway.
+pub const MAX_HOPS: usize = 20;
+
+/// Parses `_redirects`. `file` names it in errors; `answers` says whether the
+/// site itself answers a path (a file, or a directory) before an unforced rule
+/// would: a chain of redirects that comes back to where it started is refused
+/// unless one of them lands on such a path.
 pub fn parse_redirects(
     text: &str,
     file: &str,
-    is_file: impl Fn(&str) -> bool,
+    answers: impl Fn(&str) -> bool,
 ) -> Result<Vec<Redirect>, RuleError> {
     let mut rules = Vec::new();
+    let mut lines = Vec::new();
     for (index, raw) in text.lines().enumerate() {
         let error = |why: String| RuleError {
             file: file.to_string(),
             line: index + 1,
             why,
         };
-        let line = raw.split('#').next().unwrap_or("").trim();
+        let line = super::strip_comment(raw).trim();
         if line.is_empty() {
             continue;
+        }
+        super::check_line_length(raw).map_err(error)?;
+        if rules.len() == MAX_REDIRECTS {
+            return Err(error(format!(
+                "more than {MAX_REDIRECTS} rules (use placeholders and splats to say more with fewer)"
+            )));
         }
         let fields: Vec<&str> = line.split_whitespace().collect();
         let (from, to, status) = match fields[..] {
@@ -60,7 +75,7 @@ pub fn parse_redirects(
             }
         };
         let from = Pattern::parse(from).map_err(error)?;
-        let absolute = to.starts_with("http://") || to.starts_with("https://");
+        let absolute = is_absolute(to);
         if !absolute && !to.starts_with('/') {
             return Err(error(format!(
                 "target '{to}' must be a path (/...) or an http(s) URL"
@@ -75,10 +90,10 @@ pub fn parse_redirects(
             return Err(error(format!("target '{to}' is not a valid Location")));
         }
         // A redirect whose target its own pattern matches sends the client round
-        // in a circle (unless a file answers the target first).
+        // in a circle (unless the site answers the target first).
         if status != 200 && !absolute {
             let target_path = to.split('?').next().unwrap_or(to);
-            if from.matches(target_path).is_some() && (force || !is_file(target_path)) {
+            if from.matches(target_path).is_some() && (force || !answers(target_path)) {
                 return Err(error(format!(
                     "the rule redirects to itself: '{to}' matches its own pattern"
                 )));
@@ -90,8 +105,60 @@ pub fn parse_redirects(
             status,
             force,
         });
+        lines.push(index + 1);
+    }
+    for (i, &line) in lines.iter().enumerate() {
+        if let Some(chain) = redirect_loop(&rules, i, &answers) {
+            return Err(RuleError {
+                file: file.to_string(),
+                line,
+                why: format!("redirects round in a circle: {}", chain.join(" -> ")),
+            });
+        }
     }
     Ok(rules)
+}
+
+/// Follows the redirects from a path `rules[start]` applies to, as a client
+/// would: the first forced rule that matches, else (where the site does not
+/// answer the path) the first unforced one. The chain it went round, if it
+/// came back to a path it had been at (or went on past [`MAX_HOPS`]).
+fn redirect_loop(
+    rules: &[Redirect],
+    start: usize,
+    answers: &impl Fn(&str) -> bool,
+) -> Option<Vec<String>> {
+    let rule = &rules[start];
+    if rule.status == 200 || is_absolute(&rule.to) {
+        return None;
+    }
+    let mut path = rule.from.example();
+    let mut seen = vec![path.clone()];
+    for _ in 0..MAX_HOPS {
+        let next = rules
+            .iter()
+            .filter(|r| r.force)
+            .chain(rules.iter().filter(|r| !r.force && !answers(&path)))
+            .find_map(|r| r.from.matches(&path).map(|captures| (r, captures)));
+        let (rule, captures) = next?;
+        if rule.status == 200 || is_absolute(&rule.to) {
+            return None;
+        }
+        let target = captures.substitute(&rule.to);
+        let target = target.split('?').next().unwrap_or("").to_string();
+        let came_back = seen.contains(&target);
+        seen.push(target.clone());
+        if came_back {
+            return Some(seen);
+        }
+        path = target;
+    }
+    seen.push("...".into());
+    Some(seen)
+}
+
+fn is_absolute(to: &str) -> bool {
+    to.starts_with("http://") || to.starts_with("https://")
 }
 
 #[cfg(test)]
