@@ -3,7 +3,7 @@
 
   inputs = {
     # "mote" is a name in your flake registry: where your copy of mote is. Once:
-    #   nix registry add mote git+file:/path/to/your/mote/checkout   # or github:you/mote
+    #   nix registry add mote git+file:///path/to/your/mote/checkout   # or github:you/mote
     mote.url = "mote";
     # One nixpkgs for both: mote's, which its lock pins.
     nixpkgs.follows = "mote/nixpkgs";
