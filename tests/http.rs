@@ -647,3 +647,27 @@ fn listens_on_ipv6() {
     assert!(server.addr.is_ipv6());
     assert_eq!(server.get("/").status, 200);
 }
+
+/// A Host that is not a host and port is refused (RFC 9112 §3.2, RFC 3986 §3.2.2);
+/// `OPTIONS *` asks about the server: 204 with Allow (RFC 9110 §9.3.7).
+#[test]
+fn host_syntax_and_options_asterisk() {
+    let root = TempDir::new("host");
+    root.write("index.html", "home");
+    let server = Server::start(root.path(), &[]);
+    for host in ["a/b@c d", "user@example.com", "example.com:80x", "[::1"] {
+        let r = server.request(&format!(
+            "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        ));
+        assert_eq!(r.status, 400, "Host: {host}");
+    }
+    for host in ["example.com", "example.com:8080", "[::1]:8080", "127.0.0.1"] {
+        let r = server.request(&format!(
+            "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        ));
+        assert_eq!(r.status, 200, "Host: {host}");
+    }
+    let r = server.request("OPTIONS * HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    assert_eq!(r.status, 204);
+    assert_eq!(r.header("allow"), Some("GET, HEAD, OPTIONS"));
+}

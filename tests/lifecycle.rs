@@ -229,3 +229,16 @@ fn grace_period_bounds_shutdown_and_sigint_works() {
     idle.signal("TERM");
     assert_eq!(idle.wait(Duration::from_secs(5)).code(), Some(0));
 }
+
+/// SIGQUIT, the STOPSIGNAL of the nginx and static-web-server images, drains
+/// and exits 0 like SIGTERM (it killed mote at once before).
+#[test]
+fn sigquit_drains_like_sigterm() {
+    let root = small_site();
+    let mut server = Server::start(root.path(), &[]);
+    assert_eq!(server.get("/").status, 200);
+    server.signal("QUIT");
+    assert_eq!(server.wait(Duration::from_secs(10)).code(), Some(0));
+    let out = server.stdout.lock().unwrap().join("\n");
+    assert!(out.contains("SIGQUIT received"), "{out}");
+}

@@ -337,3 +337,105 @@ fn bad_requests_and_timeouts_are_summarised() {
     );
     assert!(stderr.contains("7 since start"), "{stderr}");
 }
+
+/// Idle connections to the admin port cannot keep a probe out: the admin
+/// listener has its own short timeouts and closes its oldest connection for a
+/// new one (64 kept-alive connections held /livez for 60 s).
+#[test]
+fn idle_connections_cannot_starve_the_admin_probes() {
+    let root = site();
+    let server = Server::start(root.path(), &["--admin", "127.0.0.1:0"]);
+    let admin = admin_addr(&server);
+    // 100 connections, each with one request sent and then kept alive, silent.
+    let idle: Vec<_> = (0..100)
+        .map(|_| {
+            let mut stream = common::connect(admin);
+            stream
+                .write_all(b"GET /livez HTTP/1.1\r\nHost: t\r\n\r\n")
+                .unwrap();
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    for path in ["/livez", "/readyz", "/livez"] {
+        let mut stream = common::connect(admin);
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        let r = Response::read(&mut BufReader::new(stream), false);
+        assert_eq!(
+            r.status, 200,
+            "{path} with 100 kept-alive admin connections open"
+        );
+    }
+    drop(idle);
+}
+
+/// When the listener closes at the end of the drain, no connection the kernel
+/// had accepted is reset: new handshakes are refused first, the queue is served.
+#[test]
+fn closing_the_listener_resets_no_queued_connection() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let root = site();
+    let mut server = Server::start(root.path(), &["--drain-delay", "1s", "--grace", "5s"]);
+    let addr = server.addr;
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..16)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let (mut ok, mut reset, mut refused) = (0u32, Vec::new(), 0u32);
+                while !stop.load(Ordering::Relaxed) {
+                    let Ok(mut stream) =
+                        std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3))
+                    else {
+                        refused += 1;
+                        std::thread::sleep(Duration::from_millis(5));
+                        continue;
+                    };
+                    stream
+                        .set_read_timeout(Some(Duration::from_secs(10)))
+                        .unwrap();
+                    let sent = stream.write_all(
+                        b"GET /index.html HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+                    );
+                    let mut reply = Vec::new();
+                    let read = std::io::Read::read_to_end(&mut stream, &mut reply);
+                    match (sent, read) {
+                        (Ok(()), Ok(_)) if reply.starts_with(b"HTTP/1.1 200") => ok += 1,
+                        (sent, read) => {
+                            reset.push(format!("{sent:?} {read:?} {} bytes", reply.len()))
+                        }
+                    }
+                }
+                (ok, reset, refused)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    server.signal("TERM");
+    std::thread::sleep(Duration::from_millis(2500));
+    stop.store(true, Ordering::Relaxed);
+    let (mut ok, mut reset, mut refused) = (0, Vec::new(), 0);
+    for client in clients {
+        let (o, r, f) = client.join().unwrap();
+        ok += o;
+        reset.extend(r);
+        refused += f;
+    }
+    assert!(ok > 100, "{ok} answered");
+    assert!(
+        refused > 0,
+        "the listener was closed while clients were connecting"
+    );
+    assert!(
+        reset.is_empty(),
+        "{} connections accepted, then cut: {:?}",
+        reset.len(),
+        &reset[..reset.len().min(5)]
+    );
+    assert_eq!(server.wait(Duration::from_secs(10)).code(), Some(0));
+}

@@ -1,9 +1,11 @@
 //! What the server adds around the router for every request:
 //!
 //! - RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without a Host
-//!   field, and to any request with more than one. hyper leaves that to the
+//!   field, to any request with more than one, and to one whose value is not a
+//!   host and port (RFC 3986 §3.2.2: `a/b@c d` is not). hyper leaves that to the
 //!   application; the rule is the server's, not the site service's (a library
 //!   user's in-process test request need not carry a Host).
+//! - `OPTIONS *` asks about the server itself (RFC 9110 §9.3.7): 204 with Allow.
 //! - While draining (after SIGTERM, during `--drain-delay`), every response says
 //!   `Connection: close`, so kept-alive clients reconnect, to another replica.
 
@@ -13,8 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use axum::body::Body;
-use http::header::{CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
-use http::{HeaderValue, Request, Response, StatusCode, Version};
+use http::header::{ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use http::{HeaderValue, Method, Request, Response, StatusCode, Version};
 use pin_project_lite::pin_project;
 
 /// `inner`, behind the Host rule and the drain.
@@ -28,10 +30,45 @@ pub static DRAINING: AtomicBool = AtomicBool::new(false);
 pub fn host_is_valid<B>(request: &Request<B>) -> bool {
     let mut hosts = request.headers().get_all(HOST).iter();
     match (hosts.next(), hosts.next()) {
-        (Some(_), None) => true,
+        (Some(host), None) => is_host_and_port(host.as_bytes()),
         (None, _) => request.version() < Version::HTTP_11,
         (Some(_), Some(_)) => false,
     }
+}
+
+/// `uri-host [":" port]` (RFC 9110 §7.2, RFC 3986 §3.2.2): a bracketed IP
+/// literal, or a reg-name or IPv4 address (unreserved, pct-encoded and
+/// sub-delims characters), then optional digits after a colon. No user info,
+/// path or white space. Empty is allowed (a target without an authority).
+fn is_host_and_port(value: &[u8]) -> bool {
+    let (host, port) = match value.first() {
+        Some(b'[') => match value.iter().position(|&b| b == b']') {
+            Some(end) => {
+                let literal = &value[1..end];
+                let ok = literal
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b':' || b == b'.');
+                if !ok || literal.is_empty() {
+                    return false;
+                }
+                (&value[..0], &value[end + 1..])
+            }
+            None => return false,
+        },
+        _ => match value.iter().position(|&b| b == b':') {
+            Some(colon) => (&value[..colon], &value[colon..]),
+            None => (value, &value[value.len()..]),
+        },
+    };
+    let name_ok = host
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(&b));
+    let port_ok = match port.split_first() {
+        None => true,
+        Some((b':', digits)) => digits.iter().all(u8::is_ascii_digit),
+        Some(_) => false,
+    };
+    name_ok && port_ok
 }
 
 impl<S, B> tower_service::Service<Request<B>> for Gate<S>
@@ -40,27 +77,41 @@ where
 {
     type Response = Response<Body>;
     type Error = S::Error;
-    type Future = HostFuture<S::Future>;
+    type Future = GateFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.0.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        if host_is_valid(&request) {
-            HostFuture::Inner {
-                future: self.0.call(request),
-            }
-        } else {
-            HostFuture::Rejected {
+        if !host_is_valid(&request) {
+            return GateFuture::Answered {
                 response: Some(bad_request()),
-            }
+            };
+        }
+        if request.uri() == "*" && request.method() == Method::OPTIONS {
+            return GateFuture::Answered {
+                response: Some(server_options()),
+            };
+        }
+        GateFuture::Inner {
+            future: self.0.call(request),
         }
     }
 }
 
+/// `OPTIONS *`: what every resource of this server allows.
+fn server_options() -> Response<Body> {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+    response
+}
+
 fn bad_request() -> Response<Body> {
-    const TEXT: &str = "400 Bad Request: one Host header field is required\n";
+    const TEXT: &str = "400 Bad Request: one Host header field, a host and port, is required\n";
     let mut response = Response::new(Body::from(TEXT));
     *response.status_mut() = StatusCode::BAD_REQUEST;
     let headers = response.headers_mut();
@@ -75,16 +126,16 @@ fn bad_request() -> Response<Body> {
 
 pin_project! {
     /// The response future of [`Gate`].
-    #[project = HostFutureProj]
-    pub enum HostFuture<F> {
+    #[project = GateFutureProj]
+    pub enum GateFuture<F> {
         /// The request went on to the router.
         Inner { #[pin] future: F },
-        /// Answered 400 here.
-        Rejected { response: Option<Response<Body>> },
+        /// Answered here (400 for its Host, `OPTIONS *`).
+        Answered { response: Option<Response<Body>> },
     }
 }
 
-impl<F, E> Future for HostFuture<F>
+impl<F, E> Future for GateFuture<F>
 where
     F: Future<Output = Result<Response<Body>, E>>,
 {
@@ -92,7 +143,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project() {
-            HostFutureProj::Inner { future } => {
+            GateFutureProj::Inner { future } => {
                 let mut response = std::task::ready!(future.poll(cx))?;
                 if DRAINING.load(Ordering::Relaxed) {
                     let close = HeaderValue::from_static("close");
@@ -100,7 +151,7 @@ where
                 }
                 Poll::Ready(Ok(response))
             }
-            HostFutureProj::Rejected { response } => {
+            GateFutureProj::Answered { response } => {
                 Poll::Ready(Ok(response.take().expect("polled after completion")))
             }
         }
@@ -128,5 +179,37 @@ mod tests {
         assert!(host_is_valid(&request(Version::HTTP_10, &[])));
         assert!(host_is_valid(&request(Version::HTTP_10, &["a"])));
         assert!(!host_is_valid(&request(Version::HTTP_10, &["a", "b"])));
+        for good in [
+            "example.com",
+            "example.com:8080",
+            "127.0.0.1:80",
+            "[::1]:8080",
+            "[2001:db8::7]",
+            "",
+            "a.b-c_d~e",
+            "xn--bcher-kva.example",
+        ] {
+            assert!(
+                host_is_valid(&request(Version::HTTP_11, &[good])),
+                "{good:?}"
+            );
+        }
+        for bad in [
+            "a/b@c d",
+            "user@example.com",
+            "a b",
+            "example.com:80x",
+            "[::1",
+            "[]",
+            "a/b",
+            "a?b",
+            "a#b",
+            "[::1]x",
+        ] {
+            assert!(
+                !host_is_valid(&request(Version::HTTP_11, &[bad])),
+                "{bad:?}"
+            );
+        }
     }
 }

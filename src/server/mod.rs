@@ -2,8 +2,9 @@
 //!
 //! mote runs as PID 1 in its image, with no init: the kernel gives PID 1 no default
 //! signal actions, so the handlers here are what makes `docker stop` work. On
-//! SIGTERM, SIGINT or SIGHUP it stops accepting (the listening socket is closed, so
-//! new connections are refused at once), asks every connection to finish its
+//! SIGTERM, SIGINT, SIGHUP or SIGQUIT it stops accepting (new handshakes are
+//! refused, the connections already queued are served, and the listening socket
+//! is closed), asks every connection to finish its
 //! in-flight response and close, waits up to the grace period, and returns; the
 //! process exits 0. A second signal during the grace period ends it at once. There
 //! are no child processes, so nothing needs reaping.
@@ -15,6 +16,7 @@ pub mod metrics;
 mod os;
 mod timeouts;
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -28,7 +30,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 use admin::{Admin, READY};
 pub use gate::host_is_valid;
@@ -227,6 +229,19 @@ async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut s
             return;
         }
     }
+    // New handshakes are refused first, then what the kernel had queued is
+    // served: closing a listener resets the connections in its queue.
+    if let Err(e) = os::refuse_new_connections(&listener) {
+        log::warning(&format!(
+            "mote: could not stop new connections before closing the listener: {e}"
+        ));
+    }
+    let (_no_stop, queued_stop) = watch::channel(false);
+    let queued = SiteListener {
+        stop: &queued_stop,
+        ..site
+    };
+    queued.accept_queued().await;
     drop(listener);
     let open = options.max_connections - slots.available_permits();
     log::lifecycle(&format!(
@@ -276,22 +291,7 @@ impl SiteListener<'_> {
                 accepted = self.listener.accept() => accepted,
             };
             match accepted {
-                Ok((stream, peer)) => {
-                    let service =
-                        TowerToHyperService::new(AccessLog::new(Gate(self.app.clone()), peer.ip()));
-                    let stop = self.stop.clone();
-                    let options = self.options;
-                    tokio::spawn(async move {
-                        let metrics = metrics::get();
-                        metrics.connections_total.fetch_add(1, Ordering::Relaxed);
-                        metrics.connections_open.fetch_add(1, Ordering::Relaxed);
-                        if !connection(stream, service, options, stop).await {
-                            metrics.connection_errors.fetch_add(1, Ordering::Relaxed);
-                        }
-                        metrics.connections_open.fetch_sub(1, Ordering::Relaxed);
-                        drop(permit);
-                    });
-                }
+                Ok((stream, peer)) => self.spawn(stream, peer, permit),
                 Err(e) if is_per_connection(&e) => {}
                 Err(e) => {
                     // Out of file descriptors or memory: wait for connections to close
@@ -304,27 +304,88 @@ impl SiteListener<'_> {
     }
 }
 
-/// The admin listener: a few connections at a time, until the process exits.
-async fn serve_admin(listener: TcpListener, options: ServerOptions) {
-    let slots = Arc::new(Semaphore::new(64));
-    // Admin connections are not drained: they answer until the process exits.
-    let (_never, stop) = watch::channel(false);
-    loop {
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
-        };
-        match listener.accept().await {
-            Ok((stream, _)) => {
-                let service = TowerToHyperService::new(Admin);
-                let stop = stop.clone();
-                tokio::spawn(async move {
-                    connection(stream, service, options, stop).await;
-                    drop(permit);
-                });
+impl SiteListener<'_> {
+    /// Serves the connections the kernel has queued, as many as there are slots
+    /// for (they get `Connection: close`: the server is draining).
+    async fn accept_queued(&self) {
+        loop {
+            let Ok(permit) = self.slots.clone().try_acquire_owned() else {
+                return;
+            };
+            // One poll: Ready with what is queued, Pending once it is empty.
+            match tokio::time::timeout(Duration::ZERO, self.listener.accept()).await {
+                Ok(Ok((stream, peer))) => self.spawn(stream, peer, permit),
+                Ok(Err(e)) if is_per_connection(&e) => {}
+                _ => return,
             }
-            Err(e) if is_per_connection(&e) => {}
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
+    }
+
+    /// Serves one accepted connection in a task of its own, holding `permit`.
+    fn spawn(&self, stream: TcpStream, peer: SocketAddr, permit: OwnedSemaphorePermit) {
+        let service = TowerToHyperService::new(AccessLog::new(Gate(self.app.clone()), peer.ip()));
+        let stop = self.stop.clone();
+        let options = self.options;
+        tokio::spawn(async move {
+            let metrics = metrics::get();
+            metrics.connections_total.fetch_add(1, Ordering::Relaxed);
+            metrics.connections_open.fetch_add(1, Ordering::Relaxed);
+            if !connection(stream, service, options, stop).await {
+                metrics.connection_errors.fetch_add(1, Ordering::Relaxed);
+            }
+            metrics.connections_open.fetch_sub(1, Ordering::Relaxed);
+            drop(permit);
+        });
+    }
+}
+
+/// Admin connections open at once; a new one beyond this closes the oldest.
+const ADMIN_CONNECTIONS: usize = 32;
+/// The admin listener's own timeouts (a probe's request is one small head):
+/// idle connections there cannot hold it for the site's long ones.
+const ADMIN_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The admin listener, until the process exits. A probe must always get through,
+/// whoever else is connected: every connection is accepted at once, each has
+/// [`ADMIN_TIMEOUT`] to send its request and to idle, and beyond
+/// [`ADMIN_CONNECTIONS`] the oldest is closed (after its response in flight).
+async fn serve_admin(listener: TcpListener, options: ServerOptions) {
+    let options = ServerOptions {
+        header_timeout: options.header_timeout.min(ADMIN_TIMEOUT),
+        idle_timeout: options.idle_timeout.min(ADMIN_TIMEOUT),
+        send_timeout: options.send_timeout.min(ADMIN_TIMEOUT),
+        ..options
+    };
+    // The open connections, oldest first: (id, what closes it).
+    let open: Arc<std::sync::Mutex<VecDeque<(u64, watch::Sender<bool>)>>> = Arc::default();
+    let mut next_id = 0u64;
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) if is_per_connection(&e) => continue,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let id = next_id;
+        next_id += 1;
+        let (close, stop) = watch::channel(false);
+        {
+            let mut open = open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if open.len() >= ADMIN_CONNECTIONS {
+                if let Some((_, oldest)) = open.pop_front() {
+                    let _ = oldest.send(true);
+                }
+            }
+            open.push_back((id, close));
+        }
+        let open = open.clone();
+        tokio::spawn(async move {
+            connection(stream, TowerToHyperService::new(Admin), options, stop).await;
+            let mut open = open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            open.retain(|(other, _)| *other != id);
+        });
     }
 }
 
@@ -396,12 +457,15 @@ fn is_per_connection(e: &io::Error) -> bool {
     )
 }
 
-/// SIGTERM (docker stop, Kubernetes), SIGINT (Ctrl-C, docker run -it) and SIGHUP
-/// (a closed terminal, when not PID 1): all three drain and exit 0.
+/// SIGTERM (docker stop, Kubernetes), SIGINT (Ctrl-C, docker run -it), SIGHUP
+/// (a closed terminal, when not PID 1) and SIGQUIT (the STOPSIGNAL of the nginx
+/// and static-web-server images, which a deployment may carry over): all drain
+/// and exit 0.
 struct Signals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
     hup: tokio::signal::unix::Signal,
+    quit: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -411,6 +475,7 @@ impl Signals {
             term: signal(SignalKind::terminate())?,
             int: signal(SignalKind::interrupt())?,
             hup: signal(SignalKind::hangup())?,
+            quit: signal(SignalKind::quit())?,
         })
     }
 
@@ -419,6 +484,7 @@ impl Signals {
             _ = self.term.recv() => "SIGTERM",
             _ = self.int.recv() => "SIGINT",
             _ = self.hup.recv() => "SIGHUP",
+            _ = self.quit.recv() => "SIGQUIT",
         }
     }
 }

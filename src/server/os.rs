@@ -110,3 +110,37 @@ pub fn unsent_bytes(fd: RawFd) -> u64 {
         _ => 0,
     }
 }
+
+/// Makes a listening socket drop every packet from now on (a socket filter that
+/// accepts nothing), so no new handshake completes: a client that connects now
+/// retries its SYN and then finds the port closed, instead of being queued and
+/// reset when the listener closes. What the kernel had already queued can still
+/// be accepted.
+pub fn refuse_new_connections(listener: &impl AsRawFd) -> io::Result<()> {
+    // BPF_RET | BPF_K with k = 0: keep no bytes of any packet.
+    let mut drop_all = [libc::sock_filter {
+        code: 0x06,
+        jt: 0,
+        jf: 0,
+        k: 0,
+    }];
+    let program = libc::sock_fprog {
+        len: 1,
+        filter: drop_all.as_mut_ptr(),
+    };
+    // SAFETY: setsockopt with a pointer to a sock_fprog and its size, on an open
+    // socket; the kernel copies the one-instruction program.
+    let rc = unsafe {
+        libc::setsockopt(
+            listener.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            (&program as *const libc::sock_fprog).cast(),
+            std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
+        )
+    };
+    match rc {
+        0 => Ok(()),
+        _ => Err(io::Error::last_os_error()),
+    }
+}
