@@ -339,6 +339,9 @@ impl SiteListener<'_> {
     }
 }
 
+/// The open admin connections, oldest first: an id, and what closes it.
+type AdminConnections = VecDeque<(u64, watch::Sender<bool>)>;
+
 /// Admin connections open at once; a new one beyond this closes the oldest.
 const ADMIN_CONNECTIONS: usize = 32;
 /// The admin listener's own timeouts (a probe's request is one small head):
@@ -356,8 +359,7 @@ async fn serve_admin(listener: TcpListener, options: ServerOptions) {
         send_timeout: options.send_timeout.min(ADMIN_TIMEOUT),
         ..options
     };
-    // The open connections, oldest first: (id, what closes it).
-    let open: Arc<std::sync::Mutex<VecDeque<(u64, watch::Sender<bool>)>>> = Arc::default();
+    let open: Arc<std::sync::Mutex<AdminConnections>> = Arc::default();
     let mut next_id = 0u64;
     loop {
         let stream = match listener.accept().await {

@@ -18,7 +18,7 @@ use super::format::Entry;
 use super::sink::{self, LogFormat};
 use crate::server::metrics;
 
-/// A tower service that counts each response of `inner` in [`crate::metrics`]
+/// A tower service that counts each response of `inner` in [`metrics`]
 /// and records its access-log line (when the log is on), for one connection (it
 /// knows the client's address).
 #[derive(Clone)]
