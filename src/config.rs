@@ -434,6 +434,7 @@ where
             dotfiles: switch("dotfiles")?,
             headers_file: get("headers-file").map(|raw| PathBuf::from(raw.value)),
             redirects_file: get("redirects-file").map(|raw| PathBuf::from(raw.value)),
+            progress: None,
             cache: CachePolicy {
                 html: header_value("cache-html")?,
                 hashed: header_value("cache-hashed")?,

@@ -40,9 +40,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+fn serve(mut config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    // Until the site is loaded nothing listens; a slow load says how it goes.
+    config.site.progress = Some(|files, bytes| {
+        let loaded = match bytes {
+            0 => String::new(),
+            bytes => format!(", {} MiB", bytes >> 20),
+        };
+        say_err(&format!("mote: loading ROOT: {files} files{loaded} so far"));
+    });
     let site = Site::load(&config.root, &config.site).map_err(|e| match e.error.kind() {
-        std::io::ErrorKind::InvalidData => e.to_string(),
+        std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput => e.to_string(),
         _ => format!("{e} (ROOT must be a readable directory)"),
     })?;
     if let Some(fallback) = &config.response.fallback {

@@ -15,8 +15,8 @@ use http::HeaderValue;
 
 use super::walk::{walk, Found};
 use super::{
-    at, has_content_hash, mapped, mime, rules, Entry, LastModified, LoadError, LoadStats, Node,
-    Resource, Site, SiteOptions, Variant,
+    at, has_content_hash, human_bytes, mapped, mime, rules, Entry, LastModified, LoadError,
+    LoadStats, Node, Resource, Site, SiteOptions, Variant,
 };
 use crate::content_coding::ContentCoding;
 
@@ -32,7 +32,7 @@ impl Site {
             });
         }
         let mut stats = LoadStats::default();
-        let (files, dirs) = walk(&root, options.dotfiles, &mut stats)?;
+        let (files, dirs) = walk(&root, options, &mut stats)?;
 
         let by_rel: HashMap<&str, &Found> = files.iter().map(|f| (f.rel.as_str(), f)).collect();
         // `x.gz` beside `x` is a variant of `x`, not a resource of its own.
@@ -45,13 +45,23 @@ impl Site {
 
         let mut nodes: HashMap<Box<str>, Entry> = HashMap::with_capacity(files.len() + dirs.len());
         let mut resources: HashMap<&str, Arc<Resource>> = HashMap::new();
+        let copy = copies(&files, options);
+        check_mappings(&root, &files, &copy, options)?;
         let mut loader = Loader {
-            copy: copies(&files, options),
+            copy,
             options,
             stats: &mut stats,
             by_inode: HashMap::new(),
         };
-        for file in files.iter().filter(|f| !is_sibling(&f.rel)) {
+        let mut reported = started;
+        for (n, file) in files.iter().filter(|f| !is_sibling(&f.rel)).enumerate() {
+            if let Some(progress) = options.progress {
+                if n % 256 == 0 && reported.elapsed() >= Duration::from_secs(1) {
+                    reported = Instant::now();
+                    let stats = &loader.stats;
+                    progress(n, stats.memory_bytes + stats.mapped_bytes);
+                }
+            }
             let resource = match loader.resource(file, &by_rel) {
                 Ok(resource) => Arc::new(resource),
                 // An unreadable file is skipped with a warning, not fatal.
@@ -190,6 +200,78 @@ fn rule_text(bytes: &[u8]) -> Result<&str, (usize, String)> {
             ),
         )
     })
+}
+
+/// The files mapped (not copied) at most, when the kernel does not say: each
+/// mapping is one of the process's memory areas, which Linux bounds at
+/// `vm.max_map_count` (65,530 by default); half is left for the allocator, the
+/// threads' stacks and the runtime.
+pub const MAX_MAPPINGS: usize = 32_765;
+
+/// Half of `vm.max_map_count`, or [`MAX_MAPPINGS`].
+fn mapping_budget() -> usize {
+    fs::read_to_string("/proc/sys/vm/max_map_count")
+        .ok()
+        .and_then(|text| text.trim().parse::<usize>().ok())
+        .map_or(MAX_MAPPINGS, |count| count / 2)
+}
+
+/// Refuses a site that would need more mappings than the kernel allows (one per
+/// distinct file not copied into memory), naming the flag that fixes it: a
+/// mapping that fails at load is skipped, but past the limit even the
+/// allocator's next mapping fails, and the process aborts.
+fn check_mappings(
+    root: &Path,
+    files: &[Found],
+    copy: &HashSet<(u64, u64)>,
+    options: &SiteOptions,
+) -> Result<(), LoadError> {
+    let budget = mapping_budget();
+    let mut seen = HashSet::new();
+    let (mut copied_bytes, mut large, mut small_mapped) = (0u64, 0usize, Vec::new());
+    for file in files {
+        let inode = (file.meta.dev(), file.meta.ino());
+        if file.meta.len() == 0 || !seen.insert(inode) {
+            continue;
+        }
+        match (
+            copy.contains(&inode),
+            file.meta.len() > options.preload_limit,
+        ) {
+            (true, _) => copied_bytes += file.meta.len(),
+            (false, true) => large += 1,
+            (false, false) => small_mapped.push(file.meta.len()),
+        }
+    }
+    let mapped = large + small_mapped.len();
+    if mapped <= budget {
+        return Ok(());
+    }
+    let why = if large > budget {
+        format!(
+            "{large} files are larger than --preload-limit ({}) and each would be mapped; this kernel allows {budget} mappings (half of vm.max_map_count): raise --preload-limit",
+            human_bytes(options.preload_limit)
+        )
+    } else {
+        small_mapped.sort_unstable();
+        let more: u64 = small_mapped[..mapped - budget].iter().sum();
+        format!(
+            "{mapped} files do not fit in --max-memory ({}) and each would be mapped; this kernel allows {budget} mappings (half of vm.max_map_count): raise --max-memory to at least {}",
+            human_bytes(options.max_memory),
+            flag_size(copied_bytes + more)
+        )
+    };
+    Err(LoadError::limit(root, why))
+}
+
+/// `bytes` as a size the flags take, rounded up: `473K`, `12M`, `2G`.
+fn flag_size(bytes: u64) -> String {
+    let (unit, shift) = match bytes {
+        b if b > 1 << 30 => ("G", 30),
+        b if b > 1 << 20 => ("M", 20),
+        _ => ("K", 10),
+    };
+    format!("{}{unit}", bytes.div_ceil(1 << shift))
 }
 
 /// Loads resources, one copy of the bytes per file whatever the number of names
@@ -342,6 +424,10 @@ mod tests {
 
     #[test]
     fn build_timestamps_are_not_validators() {
+        assert_eq!(flag_size(1), "1K");
+        assert_eq!(flag_size(484_147), "473K");
+        assert_eq!(flag_size((12 << 20) - 5), "12M");
+        assert_eq!(flag_size((3 << 30) + 1), "4G");
         assert!(last_modified(UNIX_EPOCH + Duration::from_secs(1)).is_none());
         assert!(last_modified(UNIX_EPOCH).is_none());
         let real = last_modified(UNIX_EPOCH + Duration::from_secs(1_700_000_000)).unwrap();

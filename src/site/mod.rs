@@ -27,6 +27,8 @@ pub mod rules;
 mod walk;
 
 pub use hashed::has_content_hash;
+pub use load::MAX_MAPPINGS;
+pub use walk::{MAX_DEPTH, MAX_LINKED_NAMES, MAX_NAMES};
 
 /// The loader's slice of the configuration: what to load and the caching policy
 /// baked into each resource's headers.
@@ -47,6 +49,10 @@ pub struct SiteOptions {
     pub headers_file: Option<PathBuf>,
     /// The `_redirects` file; `None`: `ROOT/_redirects` if there is one.
     pub redirects_file: Option<PathBuf>,
+    /// Called about once a second while a load takes longer than a second,
+    /// with the files found or loaded so far and their bytes, so that a slow
+    /// start can be watched.
+    pub progress: Option<fn(files: usize, bytes: u64)>,
 }
 
 /// `Cache-Control` values by kind of file.
@@ -70,6 +76,7 @@ impl Default for SiteOptions {
             cache: CachePolicy::default(),
             headers_file: None,
             redirects_file: None,
+            progress: None,
         }
     }
 }
@@ -247,11 +254,23 @@ pub struct LoadError {
     pub error: io::Error,
 }
 
+impl LoadError {
+    /// ROOT is over one of the loader's limits (names, depth, mappings).
+    pub(crate) fn limit(path: &Path, why: String) -> LoadError {
+        LoadError {
+            path: path.to_path_buf(),
+            error: io::Error::new(io::ErrorKind::InvalidInput, why),
+        }
+    }
+}
+
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.error.kind() {
             // A rule file that does not parse: "/web/_headers line 3: ...".
             io::ErrorKind::InvalidData => write!(f, "{} {}", self.path.display(), self.error),
+            // Over a limit: "/web: more than ...".
+            io::ErrorKind::InvalidInput => write!(f, "{}: {}", self.path.display(), self.error),
             _ => write!(f, "cannot read {}: {}", self.path.display(), self.error),
         }
     }
@@ -295,7 +314,7 @@ impl Entry {
 }
 
 /// `1536` -> `1.5 KiB`, in integer arithmetic (float formatting costs 9 KB of binary).
-fn human_bytes(n: u64) -> String {
+pub(crate) fn human_bytes(n: u64) -> String {
     let (unit, shift) = match n {
         n if n >= 1 << 30 => ("GiB", 30),
         n if n >= 1 << 20 => ("MiB", 20),

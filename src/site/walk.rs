@@ -3,8 +3,21 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use super::{at, LoadError, LoadStats};
+use super::{at, LoadError, LoadStats, SiteOptions};
+
+/// The most names (files and directories, each name a link gives counted) a
+/// site may have: names cost memory and load time whether or not they are
+/// distinct files, and a few links between directories multiply them.
+pub const MAX_NAMES: usize = 500_000;
+/// The most names under directories reached through a link to a directory (a
+/// directory served under a second name): each such link repeats a whole tree,
+/// and a few of them nested multiply it (19 directories with 36 links made a
+/// million names).
+pub const MAX_LINKED_NAMES: usize = 100_000;
+/// The deepest a directory may be below ROOT.
+pub const MAX_DEPTH: usize = 128;
 
 /// A regular file found by the walk.
 pub(super) struct Found {
@@ -16,12 +29,16 @@ pub(super) struct Found {
 /// Every regular file and directory under `root`, symlinks resolved and confined.
 pub(super) fn walk(
     root: &Path,
-    dotfiles: bool,
+    options: &SiteOptions,
     stats: &mut LoadStats,
 ) -> Result<(Vec<Found>, Vec<String>), LoadError> {
     let mut walker = Walker {
         root,
-        dotfiles,
+        dotfiles: options.dotfiles,
+        progress: options.progress,
+        reported: Instant::now(),
+        in_links: 0,
+        linked_names: 0,
         stats,
         files: Vec::new(),
         dirs: Vec::new(),
@@ -34,6 +51,13 @@ pub(super) fn walk(
 struct Walker<'a> {
     root: &'a Path,
     dotfiles: bool,
+    /// [`SiteOptions::progress`], and when it was last called.
+    progress: Option<fn(usize, u64)>,
+    reported: Instant,
+    /// How many links to directories the walk is inside now, and the names it
+    /// found inside any.
+    in_links: usize,
+    linked_names: usize,
     stats: &'a mut LoadStats,
     files: Vec<Found>,
     dirs: Vec<String>,
@@ -58,6 +82,31 @@ impl Walker<'_> {
             Err(error) => return Err(at(&real_dir)(error)),
         };
         entries.sort_by_key(|e| e.file_name());
+        if self.ancestors.len() > MAX_DEPTH {
+            return Err(LoadError::limit(
+                self.root,
+                format!("{rel_dir} is more than {MAX_DEPTH} directories deep"),
+            ));
+        }
+        if self.files.len() + self.dirs.len() + entries.len() > MAX_NAMES {
+            return Err(LoadError::limit(
+                self.root,
+                format!(
+                    "more than {MAX_NAMES} names (files and directories, each link counted) by {rel_dir:?}"
+                ),
+            ));
+        }
+        if self.in_links > 0 {
+            self.linked_names += entries.len();
+            if self.linked_names > MAX_LINKED_NAMES {
+                return Err(LoadError::limit(
+                    self.root,
+                    format!(
+                        "more than {MAX_LINKED_NAMES} names under links to directories (by {rel_dir:?}): links that repeat whole trees"
+                    ),
+                ));
+            }
+        }
         self.dirs.push(rel_dir.clone());
         self.ancestors.push(real_dir);
         for entry in entries {
@@ -79,6 +128,7 @@ impl Walker<'_> {
             } else {
                 format!("{rel_dir}/{name}")
             };
+            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
             let found = entry.file_type().and_then(|file_type| {
                 if !file_type.is_symlink() {
                     return entry.metadata().map(|meta| Some((path.clone(), meta)));
@@ -108,14 +158,29 @@ impl Walker<'_> {
                     self.stats.skipped_links += 1;
                     continue;
                 }
-                self.dir(real, rel)?;
+                self.in_links += usize::from(is_link);
+                let walked = self.dir(real, rel);
+                self.in_links -= usize::from(is_link);
+                walked?;
             } else if meta.is_file() {
                 self.files.push(Found { rel, real, meta });
+                self.report();
             }
             // Sockets, FIFOs and devices are not content.
         }
         self.ancestors.pop();
         Ok(())
+    }
+
+    /// The files found so far, once a second after the first.
+    fn report(&mut self) {
+        let Some(progress) = self.progress else {
+            return;
+        };
+        if self.files.len() % 256 == 0 && self.reported.elapsed() >= Duration::from_secs(1) {
+            self.reported = Instant::now();
+            progress(self.files.len(), 0);
+        }
     }
 
     fn warn(&mut self, line: String) {
