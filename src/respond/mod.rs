@@ -307,11 +307,13 @@ impl Responder {
     }
 
     /// Whether the request satisfies every `Basic-Auth` rule guarding a path.
+    #[inline]
     fn admitted(&self, rules: &PathRules, headers: &HeaderMap) -> bool {
-        rules
-            .guards
-            .iter()
-            .all(|&guard| rules::authorized(&self.site.header_rules[guard], headers))
+        rules.guards.is_empty()
+            || rules
+                .guards
+                .iter()
+                .all(|&guard| rules::authorized(&self.site.header_rules[guard], headers))
     }
 
     /// 404, with ROOT/404.html as the body when there is one.

@@ -36,39 +36,73 @@ pub fn host_is_valid<B>(request: &Request<B>) -> bool {
     }
 }
 
+/// The bytes a reg-name or IPv4 address may hold: unreserved, `%` of
+/// pct-encoded, sub-delims (RFC 3986 §3.2.2).
+const HOST_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'%'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+            );
+        b += 1;
+    }
+    table
+};
+
 /// `uri-host [":" port]` (RFC 9110 §7.2, RFC 3986 §3.2.2): a bracketed IP
-/// literal, or a reg-name or IPv4 address (unreserved, pct-encoded and
-/// sub-delims characters), then optional digits after a colon. No user info,
-/// path or white space. Empty is allowed (a target without an authority).
+/// literal, or a reg-name or IPv4 address, then optional digits after a colon.
+/// No user info, path or white space. Empty is allowed (a target without an
+/// authority). Out of line: inlined, it grew hyper's dispatch loop around it.
+#[inline(never)]
 fn is_host_and_port(value: &[u8]) -> bool {
-    let (host, port) = match value.first() {
-        Some(b'[') => match value.iter().position(|&b| b == b']') {
-            Some(end) => {
-                let literal = &value[1..end];
-                let ok = literal
-                    .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || b == b':' || b == b'.');
-                if !ok || literal.is_empty() {
-                    return false;
-                }
-                (&value[..0], &value[end + 1..])
-            }
-            None => return false,
-        },
-        _ => match value.iter().position(|&b| b == b':') {
-            Some(colon) => (&value[..colon], &value[colon..]),
-            None => (value, &value[value.len()..]),
-        },
+    // One pass for the common case, a name and maybe a port.
+    for (i, &b) in value.iter().enumerate() {
+        if HOST_BYTES[usize::from(b)] {
+            continue;
+        }
+        return match b {
+            b':' => value[i + 1..].iter().all(u8::is_ascii_digit),
+            b'[' if i == 0 => is_ip_literal_and_port(value),
+            _ => false,
+        };
+    }
+    true
+}
+
+/// `[v6 or future literal]` then an optional `:port`.
+fn is_ip_literal_and_port(value: &[u8]) -> bool {
+    let Some(end) = value.iter().position(|&b| b == b']') else {
+        return false;
     };
-    let name_ok = host
-        .iter()
-        .all(|&b| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(&b));
-    let port_ok = match port.split_first() {
+    let literal = &value[1..end];
+    let literal_ok = !literal.is_empty()
+        && literal
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b':' || b == b'.');
+    let port_ok = match value[end + 1..].split_first() {
         None => true,
         Some((b':', digits)) => digits.iter().all(u8::is_ascii_digit),
         Some(_) => false,
     };
-    name_ok && port_ok
+    literal_ok && port_ok
 }
 
 impl<S, B> tower_service::Service<Request<B>> for Gate<S>
@@ -89,7 +123,7 @@ where
                 response: Some(bad_request()),
             };
         }
-        if request.uri() == "*" && request.method() == Method::OPTIONS {
+        if request.method() == Method::OPTIONS && request.uri() == "*" {
             return GateFuture::Answered {
                 response: Some(server_options()),
             };
@@ -101,6 +135,8 @@ where
 }
 
 /// `OPTIONS *`: what every resource of this server allows.
+#[cold]
+#[inline(never)]
 fn server_options() -> Response<Body> {
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::NO_CONTENT;
@@ -110,6 +146,8 @@ fn server_options() -> Response<Body> {
     response
 }
 
+#[cold]
+#[inline(never)]
 fn bad_request() -> Response<Body> {
     const TEXT: &str = "400 Bad Request: one Host header field, a host and port, is required\n";
     let mut response = Response::new(Body::from(TEXT));

@@ -295,6 +295,7 @@ impl Site {
     /// path: `/key` for a file, `/key/` (`/` for the root) for a directory, and
     /// their number among the site's distinct rule sets (`0..rule_sets()`; nodes
     /// whose paths match the same rules share one).
+    #[inline]
     pub fn get_with_rules(&self, path: &str) -> Option<(&Node, &rules::PathRules, usize)> {
         let entry = self.nodes.get(path)?;
         let id = entry.rules as usize;

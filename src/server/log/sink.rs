@@ -135,6 +135,7 @@ pub(super) fn format() -> Option<LogFormat> {
 
 /// Appends one access-log line (`write` gets the buffer and the format), and
 /// hands a full buffer to the writer thread. Nothing when the log is off.
+#[inline]
 pub(super) fn record(write: impl FnOnce(&mut Vec<u8>, LogFormat)) {
     let Some((sink, format)) = SINK.get().and_then(|sink| Some((sink, sink.format?))) else {
         return;
