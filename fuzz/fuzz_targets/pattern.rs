@@ -20,10 +20,16 @@ fuzz_target!(|input: (&str, &str, u16)| {
         let _ = compiled.matches(&compiled.example());
         // Placeholders that each end their segment: the example is matched.
         let closed = pattern.split('/').all(|segment| {
-            !segment.starts_with(':') || segment[1..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            !segment.starts_with(':')
+                || segment[1..]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
         });
         if closed && !pattern.contains('*') {
-            assert!(compiled.matches(&compiled.example()).is_some(), "{pattern:?}");
+            assert!(
+                compiled.matches(&compiled.example()).is_some(),
+                "{pattern:?}"
+            );
         }
     }
     assert!(Pattern::parse(&"/:p".repeat(MAX_PARTS)).is_err());
