@@ -23,9 +23,11 @@ use crate::server::log::LogFormat;
 use crate::server::ServerOptions;
 use crate::site::{CachePolicy, SiteOptions};
 
-/// One option: its flags, its value, its default and its help line.
+/// One option: its key, its flags, its value, its default and its help line.
 #[derive(Debug)]
 pub struct Opt {
+    /// What the code names it by: `OPTIONS[key as usize]` is this entry.
+    pub key: Key,
     /// The long flag without `--`; also names the variable (`MOTE_` + upper case).
     pub long: &'static str,
     /// The short flag, if any.
@@ -46,9 +48,70 @@ impl Opt {
     }
 }
 
+/// Every option by name, in [`OPTIONS`] order: the code asks for `Key::Listen`,
+/// not the string `"listen"`, so a misspelt option does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// `--listen`
+    Listen,
+    /// `--fallback`
+    Fallback,
+    /// `--spa`
+    Spa,
+    /// `--headers-file`
+    HeadersFile,
+    /// `--redirects-file`
+    RedirectsFile,
+    /// `--dotfiles`
+    Dotfiles,
+    /// `--no-access-log`
+    NoAccessLog,
+    /// `--log-format`
+    LogFormat,
+    /// `--header`
+    Header,
+    /// `--cache-html`
+    CacheHtml,
+    /// `--cache-hashed`
+    CacheHashed,
+    /// `--cache-other`
+    CacheOther,
+    /// `--preload-limit`
+    PreloadLimit,
+    /// `--max-memory`
+    MaxMemory,
+    /// `--max-connections`
+    MaxConnections,
+    /// `--max-header-size`
+    MaxHeaderSize,
+    /// `--header-timeout`
+    HeaderTimeout,
+    /// `--idle-timeout`
+    IdleTimeout,
+    /// `--send-timeout`
+    SendTimeout,
+    /// `--drain-delay`
+    DrainDelay,
+    /// `--grace`
+    Grace,
+    /// `--admin`
+    Admin,
+    /// `--workers`
+    Workers,
+}
+
+/// The entry of `key` in [`OPTIONS`].
+pub fn opt(key: Key) -> &'static Opt {
+    &OPTIONS[key as usize]
+}
+
+/// The variable ROOT can come from (ROOT is no flag: the one argument).
+pub const ROOT_ENV: &str = "MOTE_ROOT";
+
 /// Every option mote has, in `--help` order.
 pub const OPTIONS: &[Opt] = &[
     Opt {
+        key: Key::Listen,
         long: "listen",
         short: Some('l'),
         value: Some("ADDR:PORT"),
@@ -57,6 +120,7 @@ pub const OPTIONS: &[Opt] = &[
                no IPv6, with a line saying so); a bare PORT means [::]:PORT",
     },
     Opt {
+        key: Key::Fallback,
         long: "fallback",
         short: None,
         value: Some("FILE"),
@@ -65,6 +129,7 @@ pub const OPTIONS: &[Opt] = &[
                and accepts text/html (a browser navigation); assets still get 404",
     },
     Opt {
+        key: Key::Spa,
         long: "spa",
         short: None,
         value: None,
@@ -72,6 +137,7 @@ pub const OPTIONS: &[Opt] = &[
         help: "The same as --fallback index.html (a single-page app)",
     },
     Opt {
+        key: Key::HeadersFile,
         long: "headers-file",
         short: None,
         value: Some("PATH"),
@@ -80,6 +146,7 @@ pub const OPTIONS: &[Opt] = &[
                if present; never served)",
     },
     Opt {
+        key: Key::RedirectsFile,
         long: "redirects-file",
         short: None,
         value: Some("PATH"),
@@ -88,6 +155,7 @@ pub const OPTIONS: &[Opt] = &[
                present; never served)",
     },
     Opt {
+        key: Key::Dotfiles,
         long: "dotfiles",
         short: None,
         value: None,
@@ -95,6 +163,7 @@ pub const OPTIONS: &[Opt] = &[
         help: "Serve files and directories whose names start with '.'",
     },
     Opt {
+        key: Key::NoAccessLog,
         long: "no-access-log",
         short: None,
         value: None,
@@ -102,6 +171,7 @@ pub const OPTIONS: &[Opt] = &[
         help: "Do not log a line per request to stdout",
     },
     Opt {
+        key: Key::LogFormat,
         long: "log-format",
         short: None,
         value: Some("text|json"),
@@ -110,6 +180,7 @@ pub const OPTIONS: &[Opt] = &[
                X-Forwarded-For)",
     },
     Opt {
+        key: Key::Header,
         long: "header",
         short: Some('H'),
         value: Some("'NAME: VALUE'"),
@@ -117,6 +188,7 @@ pub const OPTIONS: &[Opt] = &[
         help: "Add a header to every response; repeatable (in the variable: one per line)",
     },
     Opt {
+        key: Key::CacheHtml,
         long: "cache-html",
         short: None,
         value: Some("VALUE"),
@@ -124,6 +196,7 @@ pub const OPTIONS: &[Opt] = &[
         help: "Cache-Control for HTML",
     },
     Opt {
+        key: Key::CacheHashed,
         long: "cache-hashed",
         short: None,
         value: Some("VALUE"),
@@ -131,6 +204,7 @@ pub const OPTIONS: &[Opt] = &[
         help: "Cache-Control for names carrying a content hash, like app.3f9a1c2e.js",
     },
     Opt {
+        key: Key::CacheOther,
         long: "cache-other",
         short: None,
         value: Some("VALUE"),
@@ -138,6 +212,7 @@ pub const OPTIONS: &[Opt] = &[
         help: "Cache-Control for everything else",
     },
     Opt {
+        key: Key::PreloadLimit,
         long: "preload-limit",
         short: None,
         value: Some("SIZE"),
@@ -145,6 +220,7 @@ pub const OPTIONS: &[Opt] = &[
         help: "Hold files up to SIZE in memory; larger ones are read from disk",
     },
     Opt {
+        key: Key::MaxMemory,
         long: "max-memory",
         short: None,
         value: Some("SIZE"),
@@ -154,6 +230,7 @@ pub const OPTIONS: &[Opt] = &[
                page cache's and are not counted",
     },
     Opt {
+        key: Key::MaxConnections,
         long: "max-connections",
         short: None,
         value: Some("N"),
@@ -161,6 +238,7 @@ pub const OPTIONS: &[Opt] = &[
         help: "Connections served at once; more wait in the backlog",
     },
     Opt {
+        key: Key::MaxHeaderSize,
         long: "max-header-size",
         short: None,
         value: Some("SIZE"),
@@ -168,6 +246,7 @@ pub const OPTIONS: &[Opt] = &[
         help: "Largest request head accepted (at least 8KiB), else 431",
     },
     Opt {
+        key: Key::HeaderTimeout,
         long: "header-timeout",
         short: None,
         value: Some("DUR"),
@@ -175,6 +254,7 @@ pub const OPTIONS: &[Opt] = &[
         help: "Time a client has to send a request head",
     },
     Opt {
+        key: Key::IdleTimeout,
         long: "idle-timeout",
         short: None,
         value: Some("DUR"),
@@ -182,6 +262,7 @@ pub const OPTIONS: &[Opt] = &[
         help: "Time a kept-alive connection may sit idle between requests",
     },
     Opt {
+        key: Key::SendTimeout,
         long: "send-timeout",
         short: None,
         value: Some("DUR"),
@@ -190,6 +271,7 @@ pub const OPTIONS: &[Opt] = &[
                the connection is cut",
     },
     Opt {
+        key: Key::DrainDelay,
         long: "drain-delay",
         short: None,
         value: Some("DUR"),
@@ -198,6 +280,7 @@ pub const OPTIONS: &[Opt] = &[
                503 and Connection: close (for load balancers to catch up)",
     },
     Opt {
+        key: Key::Grace,
         long: "grace",
         short: None,
         value: Some("DUR"),
@@ -206,6 +289,7 @@ pub const OPTIONS: &[Opt] = &[
                at once)",
     },
     Opt {
+        key: Key::Admin,
         long: "admin",
         short: None,
         value: Some("ADDR:PORT"),
@@ -214,6 +298,7 @@ pub const OPTIONS: &[Opt] = &[
                it never serves the site",
     },
     Opt {
+        key: Key::Workers,
         long: "workers",
         short: None,
         value: Some("N"),
@@ -314,7 +399,7 @@ struct Raw {
 /// The listen address mote uses when none is given (also what `mote healthcheck`
 /// probes by default).
 pub fn default_listen() -> SocketAddr {
-    let default = OPTIONS[0].default.expect("--listen has a default");
+    let default = opt(Key::Listen).default.expect("--listen has a default");
     parse_listen(default).expect("the default listen address parses")
 }
 
@@ -363,30 +448,28 @@ where
 
     // A flag wins over the environment, which wins over the default; the last of
     // repeated flags wins.
-    let get = |long: &str| -> Option<Raw> {
-        let opt = OPTIONS
-            .iter()
-            .find(|opt| opt.long == long)
-            .expect("in OPTIONS");
-        if let Some((_, raw)) = flags.iter().rev().find(|(o, _)| o.long == long) {
+    let get = |key: Key| -> Option<Raw> {
+        let option = opt(key);
+        if let Some((_, raw)) = flags.iter().rev().find(|(o, _)| o.key == key) {
             return Some(Raw {
                 value: raw.value.clone(),
                 source: raw.source.clone(),
             });
         }
-        let var = opt.env();
+        let var = option.env();
         if let Some(value) = env(&var) {
             return Some(Raw { value, source: var });
         }
-        opt.default.map(|value| Raw {
+        option.default.map(|value| Raw {
             value: value.to_string(),
-            source: format!("the default of --{long}"),
+            source: format!("the default of --{}", option.long),
         })
     };
-    let switch = |long: &str| opt(get(long), parse_bool).map(|on| on.unwrap_or(false));
-    let required = |long: &str| get(long).expect("an option with a default");
+    let switch = |key: Key| optional(get(key), parse_bool).map(|on| on.unwrap_or(false));
+    // Every option asked for this way has a default (a test parses them all).
+    let required = |key: Key| get(key).expect("an option with a default");
 
-    let root = match root.or_else(|| env("MOTE_ROOT")) {
+    let root = match root.or_else(|| env(ROOT_ENV)) {
         Some(root) if !root.is_empty() => PathBuf::from(root),
         _ if Path::new("/web").is_dir() => PathBuf::from("/web"),
         _ => PathBuf::from("."),
@@ -395,31 +478,32 @@ where
     // Repeated -H flags add up; without any, the variable's lines do.
     let mut headers: Vec<Raw> = flags
         .iter()
-        .filter(|(opt, _)| opt.long == "header")
+        .filter(|(opt, _)| opt.key == Key::Header)
         .map(|(_, raw)| Raw {
             value: raw.value.clone(),
             source: raw.source.clone(),
         })
         .collect();
     if headers.is_empty() {
-        if let Some(value) = env("MOTE_HEADER") {
+        let variable = opt(Key::Header).env();
+        if let Some(value) = env(&variable) {
             headers = value
                 .lines()
                 .filter(|line| !line.trim().is_empty())
                 .map(|line| Raw {
                     value: line.to_string(),
-                    source: "MOTE_HEADER".into(),
+                    source: variable.clone(),
                 })
                 .collect();
         }
     }
 
-    let header_value = |long: &str| -> Result<HeaderValue, UsageError> {
-        let raw = required(long);
+    let header_value = |key: Key| -> Result<HeaderValue, UsageError> {
+        let raw = required(key);
         HeaderValue::from_str(raw.value.trim()).map_err(|_| raw.invalid("not a valid header value"))
     };
 
-    let max_header_size = value(required("max-header-size"), parse_size)?;
+    let max_header_size = value(required(Key::MaxHeaderSize), parse_size)?;
     if max_header_size < 8192 {
         return Err(UsageError(
             "--max-header-size must be at least 8KiB (8192 bytes)".into(),
@@ -429,20 +513,20 @@ where
     Ok(Command::Serve(Box::new(Config {
         root,
         site: SiteOptions {
-            preload_limit: value(required("preload-limit"), parse_size)?,
-            max_memory: value(required("max-memory"), parse_size)?,
-            dotfiles: switch("dotfiles")?,
-            headers_file: get("headers-file").map(|raw| PathBuf::from(raw.value)),
-            redirects_file: get("redirects-file").map(|raw| PathBuf::from(raw.value)),
+            preload_limit: value(required(Key::PreloadLimit), parse_size)?,
+            max_memory: value(required(Key::MaxMemory), parse_size)?,
+            dotfiles: switch(Key::Dotfiles)?,
+            headers_file: get(Key::HeadersFile).map(|raw| PathBuf::from(raw.value)),
+            redirects_file: get(Key::RedirectsFile).map(|raw| PathBuf::from(raw.value)),
             progress: None,
             cache: CachePolicy {
-                html: header_value("cache-html")?,
-                hashed: header_value("cache-hashed")?,
-                other: header_value("cache-other")?,
+                html: header_value(Key::CacheHtml)?,
+                hashed: header_value(Key::CacheHashed)?,
+                other: header_value(Key::CacheOther)?,
             },
         },
         response: ResponseOptions {
-            fallback: match (get("fallback"), switch("spa")?) {
+            fallback: match (get(Key::Fallback), switch(Key::Spa)?) {
                 (Some(raw), _) => Some(parse_fallback(&raw.value).map_err(|why| raw.invalid(why))?),
                 (None, true) => Some("index.html".into()),
                 (None, false) => None,
@@ -453,19 +537,19 @@ where
                 .collect::<Result<_, _>>()?,
         },
         server: ServerOptions {
-            listen: value(required("listen"), parse_listen)?,
-            max_connections: value(required("max-connections"), parse_count)?,
+            listen: value(required(Key::Listen), parse_listen)?,
+            max_connections: value(required(Key::MaxConnections), parse_count)?,
             max_header_size: max_header_size as usize,
-            header_timeout: value(required("header-timeout"), parse_duration)?,
-            idle_timeout: value(required("idle-timeout"), parse_duration)?,
-            send_timeout: value(required("send-timeout"), parse_duration)?,
-            drain_delay: value(required("drain-delay"), parse_duration_or_zero)?,
-            grace: value(required("grace"), parse_duration_or_zero)?,
-            admin: opt(get("admin"), parse_listen)?,
-            workers: opt(get("workers"), parse_count)?
+            header_timeout: value(required(Key::HeaderTimeout), parse_duration)?,
+            idle_timeout: value(required(Key::IdleTimeout), parse_duration)?,
+            send_timeout: value(required(Key::SendTimeout), parse_duration)?,
+            drain_delay: value(required(Key::DrainDelay), parse_duration_or_zero)?,
+            grace: value(required(Key::Grace), parse_duration_or_zero)?,
+            admin: optional(get(Key::Admin), parse_listen)?,
+            workers: optional(get(Key::Workers), parse_count)?
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
-            access_log: !switch("no-access-log")?,
-            log_format: value(required("log-format"), parse_log_format)?,
+            access_log: !switch(Key::NoAccessLog)?,
+            log_format: value(required(Key::LogFormat), parse_log_format)?,
         },
     })))
 }
@@ -505,7 +589,10 @@ fn os_string(value: OsString, what: &str) -> Result<String, UsageError> {
     })
 }
 
-fn opt<T>(raw: Option<Raw>, parse: fn(&str) -> Result<T, String>) -> Result<Option<T>, UsageError> {
+fn optional<T>(
+    raw: Option<Raw>,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, UsageError> {
     raw.map(|raw| value(raw, parse)).transpose()
 }
 
@@ -686,6 +773,18 @@ mod tests {
     }
 
     #[test]
+    fn keys_index_the_table() {
+        for (i, opt) in OPTIONS.iter().enumerate() {
+            assert_eq!(
+                opt.key as usize, i,
+                "--{} is not at its key's place",
+                opt.long
+            );
+            assert_eq!(super::opt(opt.key).long, opt.long);
+        }
+    }
+
+    #[test]
     fn defaults_come_from_the_table_and_match_the_library() {
         let c = config(&["x"], &[]);
         let library = SiteOptions::default();
@@ -696,12 +795,18 @@ mod tests {
         assert_eq!(c.server.max_connections, 4096);
         assert_eq!(c.server.max_header_size, 16 * 1024);
         assert_eq!(c.server.idle_timeout, Duration::from_secs(60));
-        // Every default in the table parses (a typo there would only show at run time).
+        // Every default in the table parses, given as its flag and as its
+        // variable (a typo there would only show at run time).
         for opt in OPTIONS {
             if let Some(default) = opt.default {
-                assert!(!default.is_empty(), "--{}", opt.long);
+                let flag = format!("--{}", opt.long);
+                let parsed = parse_with(&[&flag, default, "x"], &[]);
+                assert!(parsed.is_ok(), "{flag} {default}: {parsed:?}");
+                let parsed = parse_with(&["x"], &[(&opt.env(), default)]);
+                assert!(parsed.is_ok(), "{}={default}: {parsed:?}", opt.env());
             }
         }
+        assert!(matches!(parse_with(&["x"], &[]), Ok(Command::Serve(_))));
     }
 
     #[test]

@@ -9,17 +9,18 @@ use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use crate::config::{default_listen, parse_listen};
+use crate::config::{default_listen, opt, parse_listen, Key};
 
 const DEADLINE: Duration = Duration::from_secs(2);
 
 /// Runs the probe; returns the exit code.
 pub fn run(url: Option<String>) -> u8 {
-    let url = url.unwrap_or_else(|| match std::env::var("MOTE_ADMIN") {
+    let variable = |key| std::env::var(opt(key).env());
+    let url = url.unwrap_or_else(|| match variable(Key::Admin) {
         // With an admin listener, liveness is its /livez (the site's / may be
         // anything, even a 404 for a site with no index).
         Ok(admin) if !admin.trim().is_empty() => format!("{}livez", default_url(Some(&admin))),
-        _ => default_url(std::env::var("MOTE_LISTEN").ok().as_deref()),
+        _ => default_url(variable(Key::Listen).ok().as_deref()),
     });
     match probe(&url, DEADLINE) {
         Ok(_) => 0,

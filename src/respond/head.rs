@@ -122,7 +122,8 @@ struct Template {
 /// The templates of one service: per rule set, one per shape (boxed: a site may
 /// have as many rule sets as files, and most shapes of most are never asked for).
 pub(super) struct Heads {
-    templates: Vec<[OnceLock<Box<Template>>; Shape::ALL]>,
+    /// `None` once built: `build` gave fields no template can hold.
+    templates: Vec<[OnceLock<Option<Box<Template>>>; Shape::ALL]>,
 }
 
 impl Heads {
@@ -136,6 +137,7 @@ impl Heads {
     /// The fields of a 200 response with `fields`, for a path with rule set
     /// `rules`. `build` makes a response's complete fields from a file's values:
     /// it is called twice, with stand-ins, the first time a kind is asked for.
+    /// `None` where no template serves (the caller builds the fields itself).
     pub(super) fn fields(
         &self,
         rules: usize,
@@ -147,7 +149,8 @@ impl Heads {
             .templates
             .get(rules)?
             .get(shape.0)?
-            .get_or_init(|| Box::new(Template::new(shape, build)));
+            .get_or_init(|| Template::new(shape, build).map(Box::new))
+            .as_ref()?;
         let mut headers = template.headers.clone();
         for ((_, value), slot) in headers.iter_mut().zip(&template.slots) {
             if let Some(file_value) = slot.and_then(|slot| fields.value(slot)) {
@@ -159,18 +162,77 @@ impl Heads {
 }
 
 impl Template {
-    fn new(shape: Shape, build: impl Fn(&Fields<'_>) -> HeaderMap) -> Template {
+    /// The template, or `None` if it cannot be one: the two builds differ in
+    /// their names, or in the value of a field that has no slot (a copy of it
+    /// would keep a stand-in value, never the file's).
+    fn new(shape: Shape, build: impl Fn(&Fields<'_>) -> HeaderMap) -> Option<Template> {
         let (a, b) = (HeaderValue::from_static("a"), HeaderValue::from_static("b"));
         let headers = build(&Fields::stand_ins(shape, &a));
         let other = build(&Fields::stand_ins(shape, &b));
+        if headers.len() != other.len() {
+            return None;
+        }
         let slots = headers
             .iter()
             .zip(other.iter())
-            .map(|((name, value), (_, other))| match value == other {
-                true => None,
-                false => Slot::of(name),
+            .map(|((name, value), (other_name, other))| {
+                match (name == other_name, value == other) {
+                    (false, _) => Err(()),
+                    (true, true) => Ok(None),
+                    (true, false) => Slot::of(name).map(Some).ok_or(()),
+                }
             })
-            .collect();
-        Template { headers, slots }
+            .collect::<Result<_, ()>>()
+            .ok()?;
+        Some(Template { headers, slots })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file<'a>(etag: &'a HeaderValue, other: &'a HeaderValue) -> Fields<'a> {
+        Fields {
+            etag,
+            cache_control: other,
+            last_modified: None,
+            vary: false,
+            content_type: other,
+            content_encoding: None,
+            content_length: other,
+        }
+    }
+
+    #[test]
+    fn a_file_value_without_a_slot_makes_no_template() {
+        let heads = Heads::new(1);
+        let (etag, other) = (
+            HeaderValue::from_static("\"e1\""),
+            HeaderValue::from_static("x"),
+        );
+        // A build that copies the ETag under a name with no slot: a template would
+        // send the stand-in there, so there is none and the caller builds fields.
+        let copying = |f: &Fields<'_>| {
+            let mut headers = HeaderMap::new();
+            headers.insert(ETAG, f.etag.clone());
+            headers.insert(HeaderName::from_static("x-etag-copy"), f.etag.clone());
+            headers
+        };
+        assert!(heads.fields(0, &file(&etag, &other), copying).is_none());
+        // One that only uses slots gets the file's own values.
+        let heads = Heads::new(1);
+        let plain = |f: &Fields<'_>| {
+            let mut headers = HeaderMap::new();
+            headers.insert(ETAG, f.etag.clone());
+            headers.insert(
+                HeaderName::from_static("x-fixed"),
+                HeaderValue::from_static("1"),
+            );
+            headers
+        };
+        let headers = heads.fields(0, &file(&etag, &other), plain).unwrap();
+        assert_eq!(headers[ETAG], etag);
+        assert_eq!(headers["x-fixed"], "1");
     }
 }

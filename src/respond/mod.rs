@@ -179,7 +179,7 @@ impl Responder {
     /// The response, and what is left to add to its fields: the configured ones
     /// and the `_headers` rules of the request's path when they may apply to it.
     fn route<B>(&self, request: &Request<B>) -> (Response<Body>, Finish<'_>) {
-        let (head, options) = match *request.method() {
+        let (head_only, preflight) = match *request.method() {
             Method::GET => (false, false),
             Method::HEAD => (true, false),
             Method::OPTIONS => (false, true),
@@ -190,7 +190,7 @@ impl Responder {
             trailing_slash,
         } = match path::resolve(request.uri().path()) {
             Ok(safe) => safe,
-            Err(_) => return (plain(StatusCode::BAD_REQUEST, head), Finish::Add(None)),
+            Err(_) => return (plain(StatusCode::BAD_REQUEST, head_only), Finish::Add(None)),
         };
         let site = &self.site;
         let found = site.get_with_rules(&key);
@@ -221,28 +221,33 @@ impl Responder {
         let headers = request.headers();
         let query = request.uri().query();
         if !self.admitted(&rules, headers) {
-            return (unauthorized(head), Finish::Add(None));
+            return (unauthorized(head_only), Finish::Add(None));
         }
-        if options {
+        if preflight {
             // A CORS preflight gets the path's `_headers` (Access-Control-*).
             let mut response = empty(StatusCode::NO_CONTENT);
             response.headers_mut().insert(ALLOW, ALLOWED);
             return (response, Finish::Add(Some(rules)));
         }
-        let (response, complete) = match self.routed(redirect_path, query, true, headers, head) {
-            Some(forced) => (forced, false),
-            None => match (found.map(|(node, _, _)| node), trailing_slash) {
-                (Some(Node::File(resource)), false) => self.serve(resource, headers, head, own),
-                (Some(Node::Dir { index: Some(index) }), true) => {
-                    self.serve(index, headers, head, own)
-                }
-                (Some(Node::Dir { .. }), false) => (redirect_to_dir(&key, query), false),
-                _ => match self.routed(redirect_path, query, false, headers, head) {
-                    Some(routed) => (routed, false),
-                    None => (self.fallback(headers, head), false),
+        let (response, complete) =
+            match self.redirect_rule(redirect_path, query, true, headers, head_only) {
+                Some(forced) => (forced, false),
+                None => match (found.map(|(node, _, _)| node), trailing_slash) {
+                    (Some(Node::File(resource)), false) => {
+                        self.serve(resource, headers, head_only, own)
+                    }
+                    (Some(Node::Dir { index: Some(index) }), true) => {
+                        self.serve(index, headers, head_only, own)
+                    }
+                    (Some(Node::Dir { .. }), false) => (redirect_to_dir(&key, query), false),
+                    _ => {
+                        match self.redirect_rule(redirect_path, query, false, headers, head_only) {
+                            Some(redirected) => (redirected, false),
+                            None => (self.fallback(headers, head_only), false),
+                        }
+                    }
                 },
-            },
-        };
+            };
         match complete {
             true => (response, Finish::Nothing),
             false => (response, Finish::Add(Some(rules))),
@@ -250,46 +255,46 @@ impl Responder {
     }
 
     /// What a `_redirects` rule makes of the path, if one matches.
-    fn routed(
+    fn redirect_rule(
         &self,
         path: &str,
         query: Option<&str>,
         forced: bool,
         headers: &HeaderMap,
-        head: bool,
+        head_only: bool,
     ) -> Option<Response<Body>> {
         if self.site.redirects.is_empty() {
             return None;
         }
-        match rules::route(&self.site.redirects, path, query, forced) {
-            rules::Routed::None => None,
-            rules::Routed::Redirect(status, location) => {
+        match rules::first_redirect(&self.site.redirects, path, query, forced) {
+            rules::RedirectRule::None => None,
+            rules::RedirectRule::Redirect(status, location) => {
                 let mut response = empty(status);
                 response.headers_mut().insert(LOCATION, location);
                 Some(response)
             }
-            rules::Routed::Rewrite(target) => Some(match path::resolve(&target) {
+            rules::RedirectRule::Rewrite(target) => Some(match path::resolve(&target) {
                 // The file served must admit the request as if asked for by name.
                 Ok(safe) => match (self.site.get_with_rules(&safe.key), safe.trailing_slash) {
                     (Some((_, rules, _)), _) if !self.admitted(rules, headers) => {
-                        unauthorized(head)
+                        unauthorized(head_only)
                     }
                     (Some((Node::File(resource), _, _)), false) => {
-                        self.serve(resource, headers, head, None).0
+                        self.serve(resource, headers, head_only, None).0
                     }
                     (Some((Node::Dir { index: Some(index) }, _, _)), _) => {
-                        self.serve(index, headers, head, None).0
+                        self.serve(index, headers, head_only, None).0
                     }
-                    _ => self.not_found(head),
+                    _ => self.not_found(head_only),
                 },
-                Err(_) => self.not_found(head),
+                Err(_) => self.not_found(head_only),
             }),
         }
     }
 
     /// `--fallback`: the file for a browser navigating to a path that is not
     /// there (its Accept names text/html); 404 for anything else.
-    fn fallback(&self, headers: &HeaderMap, head: bool) -> Response<Body> {
+    fn fallback(&self, headers: &HeaderMap, head_only: bool) -> Response<Body> {
         let navigating = headers.get_all(ACCEPT).iter().any(|value| {
             value
                 .as_bytes()
@@ -298,11 +303,13 @@ impl Responder {
         });
         match (&self.fallback, navigating) {
             (Some(key), true) => match self.site.get_with_rules(key) {
-                Some((_, rules, _)) if !self.admitted(rules, headers) => unauthorized(head),
-                Some((Node::File(resource), _, _)) => self.serve(resource, headers, head, None).0,
-                _ => self.not_found(head),
+                Some((_, rules, _)) if !self.admitted(rules, headers) => unauthorized(head_only),
+                Some((Node::File(resource), _, _)) => {
+                    self.serve(resource, headers, head_only, None).0
+                }
+                _ => self.not_found(head_only),
             },
-            _ => self.not_found(head),
+            _ => self.not_found(head_only),
         }
     }
 
@@ -317,16 +324,16 @@ impl Responder {
     }
 
     /// 404, with ROOT/404.html as the body when there is one.
-    fn not_found(&self, head: bool) -> Response<Body> {
+    fn not_found(&self, head_only: bool) -> Response<Body> {
         let Some(page) = &self.site.not_found else {
-            return plain(StatusCode::NOT_FOUND, head);
+            return plain(StatusCode::NOT_FOUND, head_only);
         };
         let variant = page.identity();
         let mut headers = HeaderMap::with_capacity(8);
         headers.insert(CONTENT_TYPE, page.content_type.clone());
         headers.insert(CACHE_CONTROL, NO_CACHE);
         headers.insert(CONTENT_LENGTH, variant.content_length.clone());
-        let body = content_body(&variant.content, 0, variant.len, head);
+        let body = content_body(&variant.content, 0, variant.len, head_only);
         response(StatusCode::NOT_FOUND, headers, body)
     }
 
@@ -338,7 +345,7 @@ impl Responder {
         &self,
         resource: &Resource,
         request_headers: &HeaderMap,
-        head: bool,
+        head_only: bool,
         own: Option<(usize, &PathRules)>,
     ) -> (Response<Body>, bool) {
         let chosen = negotiate::choose(request_headers, &resource.encodings);
@@ -368,7 +375,7 @@ impl Responder {
                     false,
                 );
             }
-            Outcome::Failed => return (plain(StatusCode::PRECONDITION_FAILED, head), false),
+            Outcome::Failed => return (plain(StatusCode::PRECONDITION_FAILED, head_only), false),
         }
 
         let range = asked.range.then(|| request_headers.get(RANGE)).flatten();
@@ -394,7 +401,7 @@ impl Responder {
                     })
                 });
                 if let Some(headers) = complete {
-                    let body = content_body(&variant.content, 0, variant.len, head);
+                    let body = content_body(&variant.content, 0, variant.len, head_only);
                     return (response(StatusCode::OK, headers, body), true);
                 }
                 (StatusCode::OK, full_headers(&fields), 0, variant.len)
@@ -422,7 +429,7 @@ impl Responder {
                 return (response, false);
             }
         };
-        let body = content_body(&variant.content, start, len, head);
+        let body = content_body(&variant.content, start, len, head_only);
         (response(status, headers, body), false)
     }
 }
@@ -460,8 +467,8 @@ fn full_headers(fields: &Fields<'_>) -> HeaderMap {
 
 /// The body for `len` bytes from `start`: nothing for HEAD, else a slice of the
 /// loaded content (a reference count, no copy).
-fn content_body(content: &Bytes, start: u64, len: u64, head: bool) -> Body {
-    if head {
+fn content_body(content: &Bytes, start: u64, len: u64, head_only: bool) -> Body {
+    if head_only {
         return Body::empty();
     }
     let start = start as usize;
@@ -495,8 +502,8 @@ fn redirect_to_dir(key: &str, query: Option<&str>) -> Response<Body> {
 const ALLOWED: HeaderValue = HeaderValue::from_static("GET, HEAD, OPTIONS");
 
 /// 401 with the Basic-Auth challenge.
-fn unauthorized(head: bool) -> Response<Body> {
-    let mut response = plain(StatusCode::UNAUTHORIZED, head);
+fn unauthorized(head_only: bool) -> Response<Body> {
+    let mut response = plain(StatusCode::UNAUTHORIZED, head_only);
     rules::challenge(response.headers_mut());
     response
 }
@@ -517,7 +524,7 @@ fn empty(status: StatusCode) -> Response<Body> {
 }
 
 /// A short text body naming the status, e.g. `404 Not Found`.
-fn plain(status: StatusCode, head: bool) -> Response<Body> {
+fn plain(status: StatusCode, head_only: bool) -> Response<Body> {
     let text: &'static str = match status {
         StatusCode::BAD_REQUEST => "400 Bad Request\n",
         StatusCode::UNAUTHORIZED => "401 Unauthorized\n",
@@ -530,7 +537,7 @@ fn plain(status: StatusCode, head: bool) -> Response<Body> {
     headers.insert(CONTENT_TYPE, PLAIN_TEXT);
     headers.insert(CACHE_CONTROL, NO_CACHE);
     headers.insert(CONTENT_LENGTH, HeaderValue::from(text.len()));
-    let body = if head {
+    let body = if head_only {
         Body::empty()
     } else {
         Body::bytes(Bytes::from_static(text.as_bytes()))

@@ -8,7 +8,7 @@ use http::{HeaderMap, StatusCode};
 use crate::site::rules::{HeaderEdit, HeaderRule, PathRules, Redirect};
 
 /// What the redirect rules say about a path.
-pub enum Routed {
+pub enum RedirectRule {
     /// No rule matched.
     None,
     /// Redirect with this status to this Location.
@@ -18,13 +18,18 @@ pub enum Routed {
 }
 
 /// The first rule matching `path` (forced rules only, or unforced only).
-pub fn route(redirects: &[Redirect], path: &str, query: Option<&str>, forced: bool) -> Routed {
+pub fn first_redirect(
+    redirects: &[Redirect],
+    path: &str,
+    query: Option<&str>,
+    forced: bool,
+) -> RedirectRule {
     for rule in redirects.iter().filter(|rule| rule.force == forced) {
         let Some(captures) = rule.from.matches(path) else {
             continue;
         };
         if rule.status == 200 {
-            return Routed::Rewrite(captures.substitute(&rule.to));
+            return RedirectRule::Rewrite(captures.substitute(&rule.to));
         }
         let target = captures.substitute_location(&rule.to);
         let mut location = encode_location(&target);
@@ -35,11 +40,11 @@ pub fn route(redirects: &[Redirect], path: &str, query: Option<&str>, forced: bo
         }
         let status = StatusCode::from_u16(rule.status).unwrap_or(StatusCode::MOVED_PERMANENTLY);
         match HeaderValue::try_from(location) {
-            Ok(value) => return Routed::Redirect(status, value),
+            Ok(value) => return RedirectRule::Redirect(status, value),
             Err(_) => continue,
         }
     }
-    Routed::None
+    RedirectRule::None
 }
 
 /// Whether the request may see a path that `rule` (its first matching Basic-Auth

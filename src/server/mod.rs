@@ -197,14 +197,14 @@ async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut s
     let (stop_tx, stop_rx) = watch::channel(false);
     // One permit per open connection: the cap, and at shutdown the count to drain.
     let slots = Arc::new(Semaphore::new(options.max_connections));
-    let site = SiteListener {
+    let accepting = SiteListener {
         listener: &listener,
         slots: &slots,
         app: &app,
         options,
         stop: &stop_rx,
     };
-    let signal = site.accept_until(signals.recv()).await;
+    let signal = accepting.accept_until(signals.recv()).await;
     READY.store(false, Ordering::Relaxed);
     if !options.drain_delay.is_zero() {
         // Kubernetes keeps sending requests for a moment after it has begun to stop
@@ -216,7 +216,7 @@ async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut s
                 options.drain_delay
             ));
         let delay = tokio::time::sleep(options.drain_delay);
-        let second = site
+        let second = accepting
             .accept_until(async {
                 tokio::select! {
                     _ = delay => None,
@@ -239,7 +239,7 @@ async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut s
     let (_no_stop, queued_stop) = watch::channel(false);
     let queued = SiteListener {
         stop: &queued_stop,
-        ..site
+        ..accepting
     };
     queued.accept_queued().await;
     drop(listener);
