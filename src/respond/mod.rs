@@ -127,12 +127,48 @@ struct Responder {
     heads: Heads,
 }
 
-/// What is left to add to a routed response's fields.
-enum Finish<'a> {
-    /// Nothing: they came complete from a template ([`head`]).
-    Nothing,
-    /// The configured fields, then the path's `_headers` edits if any apply.
-    Add(Option<Cow<'a, PathRules>>),
+/// A response as it was decided, and what is left to add to its fields: the one
+/// value that goes from the deciding ([`Responder::route`], [`Responder::serve`])
+/// to the answering ([`Responder::respond`]).
+enum Answer<'a> {
+    /// Complete: a file's 200, its fields from a template ([`head`]).
+    Complete(Response<Body>),
+    /// mote's own fields only: the configured ones go on, then the `_headers`
+    /// edits of the path's rules, where the status takes them.
+    Bare(Response<Body>, Option<Cow<'a, PathRules>>),
+}
+
+impl<'a> Answer<'a> {
+    /// A response with mote's own fields and no path rules.
+    fn bare(response: Response<Body>) -> Answer<'a> {
+        Answer::Bare(response, None)
+    }
+
+    /// The answer with `rules` where it has none (the router knows the path's
+    /// rules; what serves a file does not).
+    fn with_rules(self, rules: Cow<'a, PathRules>) -> Answer<'a> {
+        match self {
+            Answer::Bare(response, None) => Answer::Bare(response, Some(rules)),
+            answer => answer,
+        }
+    }
+
+    /// The response as decided, for a caller that adds nothing (a rewrite's or
+    /// the fallback's file, served bare).
+    fn into_response(self) -> Response<Body> {
+        match self {
+            Answer::Complete(response) | Answer::Bare(response, _) => response,
+        }
+    }
+}
+
+/// What a request's path has of the site's rules (`'s`: the site's, `'r`: the
+/// request's).
+struct PathFacts<'s, 'r> {
+    /// The `_headers` rules of the path.
+    rules: Cow<'s, PathRules>,
+    /// The decoded path `_redirects` matches (`/` when there are no redirects).
+    redirect_path: Cow<'r, str>,
 }
 
 /// A header sent on every response.
@@ -151,12 +187,14 @@ const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 
 impl Responder {
     fn respond<B>(&self, request: &Request<B>) -> Response<Body> {
-        let (mut response, finish) = self.route(request);
-        if let Finish::Add(rules) = finish {
-            let status = response.status();
-            self.finish(response.headers_mut(), status, rules.as_deref());
+        match self.route(request) {
+            Answer::Complete(response) => response,
+            Answer::Bare(mut response, rules) => {
+                let status = response.status();
+                self.finish(response.headers_mut(), status, rules.as_deref());
+                response
+            }
         }
-        response
     }
 
     /// Adds the configured fields, then the path's `_headers` edits where the
@@ -176,81 +214,93 @@ impl Responder {
         }
     }
 
-    /// The response, and what is left to add to its fields: the configured ones
-    /// and the `_headers` rules of the request's path when they may apply to it.
-    fn route<B>(&self, request: &Request<B>) -> (Response<Body>, Finish<'_>) {
+    /// The answer to a request: its method and path checked, its rules looked up,
+    /// then what answers it (a forced redirect, the file or directory, an
+    /// unforced redirect, the fallback or a 404).
+    fn route<'s, B>(&'s self, request: &Request<B>) -> Answer<'s> {
         let (head_only, preflight) = match *request.method() {
             Method::GET => (false, false),
             Method::HEAD => (true, false),
             Method::OPTIONS => (false, true),
-            _ => return (method_not_allowed(), Finish::Add(None)),
+            _ => return Answer::bare(method_not_allowed()),
         };
-        let SafePath {
+        let Ok(SafePath {
             key,
             trailing_slash,
-        } = match path::resolve(request.uri().path()) {
-            Ok(safe) => safe,
-            Err(_) => return (plain(StatusCode::BAD_REQUEST, head_only), Finish::Add(None)),
+        }) = path::resolve(request.uri().path())
+        else {
+            return Answer::bare(plain(StatusCode::BAD_REQUEST, head_only));
         };
-        let site = &self.site;
-        let found = site.get_with_rules(&key);
+        let found = self.site.get_with_rules(&key);
         // A file's or directory's own path had its rules worked out at load.
         let own = match found {
             Some((Node::File(_), rules, id)) if !trailing_slash => Some((id, rules)),
             Some((Node::Dir { .. }, rules, id)) if trailing_slash => Some((id, rules)),
             _ => None,
         };
-        let own_rules = own.map(|(_, rules)| rules);
-        // The decoded path rules match: `/docs/a.html`, `/docs/`, `/`. Where
-        // nothing was decoded or folded that is the request's own path, borrowed.
-        let needs_path =
-            !site.redirects.is_empty() || (own_rules.is_none() && !site.header_rules.is_empty());
-        let path: Option<Cow<'_, str>> = needs_path.then(|| match &key {
-            Cow::Borrowed(_) => Cow::Borrowed(request.uri().path()),
-            Cow::Owned(key) => Cow::Owned(rule_path(key, trailing_slash)),
-        });
-        let rules: Cow<'_, PathRules> = match (own_rules, &path) {
-            (Some(rules), _) => Cow::Borrowed(rules),
-            (None, Some(path)) if !site.header_rules.is_empty() => {
-                Cow::Owned(PathRules::for_path(&site.header_rules, path))
-            }
-            _ => Cow::Borrowed(&NO_RULES),
-        };
-        // What `_redirects` matches (only read when there are redirect rules).
-        let redirect_path = path.as_deref().unwrap_or("/");
+        let facts = self.path_facts(request.uri().path(), &key, trailing_slash, own);
         let headers = request.headers();
-        let query = request.uri().query();
-        if !self.admitted(&rules, headers) {
-            return (unauthorized(head_only), Finish::Add(None));
+        if !self.admitted(&facts.rules, headers) {
+            return Answer::bare(unauthorized(head_only));
         }
         if preflight {
             // A CORS preflight gets the path's `_headers` (Access-Control-*).
             let mut response = empty(StatusCode::NO_CONTENT);
             response.headers_mut().insert(ALLOW, ALLOWED);
-            return (response, Finish::Add(Some(rules)));
+            return Answer::Bare(response, Some(facts.rules));
         }
-        let (response, complete) =
-            match self.redirect_rule(redirect_path, query, true, headers, head_only) {
-                Some(forced) => (forced, false),
-                None => match (found.map(|(node, _, _)| node), trailing_slash) {
-                    (Some(Node::File(resource)), false) => {
-                        self.serve(resource, headers, head_only, own)
-                    }
-                    (Some(Node::Dir { index: Some(index) }), true) => {
-                        self.serve(index, headers, head_only, own)
-                    }
-                    (Some(Node::Dir { .. }), false) => (redirect_to_dir(&key, query), false),
-                    _ => {
-                        match self.redirect_rule(redirect_path, query, false, headers, head_only) {
-                            Some(redirected) => (redirected, false),
-                            None => (self.fallback(headers, head_only), false),
-                        }
-                    }
-                },
-            };
-        match complete {
-            true => (response, Finish::Nothing),
-            false => (response, Finish::Add(Some(rules))),
+        let query = request.uri().query();
+        let redirect =
+            |forced| self.redirect_rule(&facts.redirect_path, query, forced, headers, head_only);
+        let answer = match redirect(true) {
+            Some(forced) => Answer::bare(forced),
+            None => match (found.map(|(node, _, _)| node), trailing_slash) {
+                (Some(Node::File(resource)), false) => {
+                    self.serve(resource, headers, head_only, own)
+                }
+                (Some(Node::Dir { index: Some(index) }), true) => {
+                    self.serve(index, headers, head_only, own)
+                }
+                (Some(Node::Dir { .. }), false) => Answer::bare(redirect_to_dir(&key, query)),
+                _ => Answer::bare(match redirect(false) {
+                    Some(redirected) => redirected,
+                    None => self.fallback(headers, head_only),
+                }),
+            },
+        };
+        answer.with_rules(facts.rules)
+    }
+
+    /// The `_headers` rules of a request's path (its node's, worked out at load,
+    /// else matched now) and the path `_redirects` matches: the decoded path
+    /// (`/docs/a.html`, `/docs/`, `/`), which is the request's own, borrowed,
+    /// where nothing was decoded or folded.
+    fn path_facts<'s, 'r>(
+        &'s self,
+        raw: &'r str,
+        key: &Cow<'r, str>,
+        trailing_slash: bool,
+        own: Option<(usize, &'s PathRules)>,
+    ) -> PathFacts<'s, 'r> {
+        let site = &self.site;
+        let own_rules = own.map(|(_, rules)| rules);
+        let needs_path =
+            !site.redirects.is_empty() || (own_rules.is_none() && !site.header_rules.is_empty());
+        let path: Cow<'r, str> = match (needs_path, key) {
+            (false, _) => Cow::Borrowed("/"),
+            (true, Cow::Borrowed(_)) => Cow::Borrowed(raw),
+            (true, Cow::Owned(key)) => Cow::Owned(rule_path(key, trailing_slash)),
+        };
+        let rules = match own_rules {
+            Some(rules) => Cow::Borrowed(rules),
+            None if needs_path && !site.header_rules.is_empty() => {
+                Cow::Owned(PathRules::for_path(&site.header_rules, &path))
+            }
+            None => Cow::Borrowed(&NO_RULES),
+        };
+        PathFacts {
+            rules,
+            redirect_path: path,
         }
     }
 
@@ -279,11 +329,11 @@ impl Responder {
                     (Some((_, rules, _)), _) if !self.admitted(rules, headers) => {
                         unauthorized(head_only)
                     }
-                    (Some((Node::File(resource), _, _)), false) => {
-                        self.serve(resource, headers, head_only, None).0
-                    }
+                    (Some((Node::File(resource), _, _)), false) => self
+                        .serve(resource, headers, head_only, None)
+                        .into_response(),
                     (Some((Node::Dir { index: Some(index) }, _, _)), _) => {
-                        self.serve(index, headers, head_only, None).0
+                        self.serve(index, headers, head_only, None).into_response()
                     }
                     _ => self.not_found(head_only),
                 },
@@ -304,9 +354,9 @@ impl Responder {
         match (&self.fallback, navigating) {
             (Some(key), true) => match self.site.get_with_rules(key) {
                 Some((_, rules, _)) if !self.admitted(rules, headers) => unauthorized(head_only),
-                Some((Node::File(resource), _, _)) => {
-                    self.serve(resource, headers, head_only, None).0
-                }
+                Some((Node::File(resource), _, _)) => self
+                    .serve(resource, headers, head_only, None)
+                    .into_response(),
                 _ => self.not_found(head_only),
             },
             _ => self.not_found(head_only),
@@ -347,7 +397,7 @@ impl Responder {
         request_headers: &HeaderMap,
         head_only: bool,
         own: Option<(usize, &PathRules)>,
-    ) -> (Response<Body>, bool) {
+    ) -> Answer<'static> {
         let chosen = negotiate::choose(request_headers, &resource.encodings);
         let variant = &resource.variants[chosen];
         let modified = resource.last_modified.as_ref().map(|m| m.time);
@@ -370,12 +420,11 @@ impl Responder {
             Outcome::Proceed => {}
             Outcome::NotModified => {
                 let headers = validator_headers(&fields);
-                return (
-                    response(StatusCode::NOT_MODIFIED, headers, Body::empty()),
-                    false,
-                );
+                return Answer::bare(response(StatusCode::NOT_MODIFIED, headers, Body::empty()));
             }
-            Outcome::Failed => return (plain(StatusCode::PRECONDITION_FAILED, head_only), false),
+            Outcome::Failed => {
+                return Answer::bare(plain(StatusCode::PRECONDITION_FAILED, head_only))
+            }
         }
 
         let range = asked.range.then(|| request_headers.get(RANGE)).flatten();
@@ -402,7 +451,7 @@ impl Responder {
                 });
                 if let Some(headers) = complete {
                     let body = content_body(&variant.content, 0, variant.len, head_only);
-                    return (response(StatusCode::OK, headers, body), true);
+                    return Answer::Complete(response(StatusCode::OK, headers, body));
                 }
                 (StatusCode::OK, full_headers(&fields), 0, variant.len)
             }
@@ -426,11 +475,11 @@ impl Responder {
                 );
                 headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
                 let response = response(StatusCode::RANGE_NOT_SATISFIABLE, headers, Body::empty());
-                return (response, false);
+                return Answer::bare(response);
             }
         };
         let body = content_body(&variant.content, start, len, head_only);
-        (response(status, headers, body), false)
+        Answer::bare(response(status, headers, body))
     }
 }
 
