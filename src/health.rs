@@ -51,30 +51,7 @@ pub fn default_url(listen: Option<&str>) -> String {
 /// GETs `url` and returns its status if it is 2xx or 3xx.
 pub fn probe(url: &str, limit: Duration) -> Result<u16, String> {
     let deadline = Instant::now() + limit;
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or("only http:// URLs are supported")?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, "/"),
-    };
-    if authority.is_empty() {
-        return Err("no host in URL".into());
-    }
-    let has_port = authority
-        .rsplit_once(':')
-        .is_some_and(|(_, p)| !p.contains(']'));
-    let target = if has_port {
-        authority.to_string()
-    } else {
-        format!("{authority}:80")
-    };
-    let addr = target
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {authority}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("cannot resolve {authority}"))?;
-
+    let (authority, path, addr) = target(url)?;
     let remaining = || {
         deadline
             .saturating_duration_since(Instant::now())
@@ -91,16 +68,67 @@ pub fn probe(url: &str, limit: Duration) -> Result<u16, String> {
     stream
         .write_all(request.as_bytes())
         .map_err(|e| format!("cannot send the request: {e}"))?;
+    let line = status_line(&mut stream, deadline, limit)?;
+    let status: u16 = line
+        .strip_prefix("HTTP/1.")
+        .and_then(|rest| rest.get(2..5))
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| {
+            format!(
+                "not an HTTP response: {:?}",
+                line.lines().next().unwrap_or("")
+            )
+        })?;
+    match status {
+        200..=399 => Ok(status),
+        _ => Err(format!("unhealthy status {status}")),
+    }
+}
 
-    // The status line is all we need: "HTTP/1.1 200 OK\r\n".
+/// An `http://host[:port]/path` URL's authority, path and address.
+fn target(url: &str) -> Result<(&str, &str, SocketAddr), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or("only http:// URLs are supported")?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, "/"),
+    };
+    if authority.is_empty() {
+        return Err("no host in URL".into());
+    }
+    let has_port = authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| !p.contains(']'));
+    let with_port = if has_port {
+        authority.to_string()
+    } else {
+        format!("{authority}:80")
+    };
+    let addr = with_port
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {authority}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("cannot resolve {authority}"))?;
+    Ok((authority, path, addr))
+}
+
+/// The response's first line ("HTTP/1.1 200 OK"), read before `deadline`: all
+/// a probe needs.
+fn status_line(
+    stream: &mut TcpStream,
+    deadline: Instant,
+    limit: Duration,
+) -> Result<String, String> {
     let mut head = Vec::with_capacity(64);
     let mut buf = [0u8; 256];
     while !head.contains(&b'\n') && head.len() < 1024 {
-        if Instant::now() >= deadline {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
             return Err(format!("no answer within {limit:?}"));
         }
         stream
-            .set_read_timeout(Some(remaining()))
+            .set_read_timeout(Some(left))
             .map_err(|e| e.to_string())?;
         match stream.read(&mut buf) {
             Ok(0) => return Err("connection closed before a status line".into()),
@@ -116,21 +144,7 @@ pub fn probe(url: &str, limit: Duration) -> Result<u16, String> {
             Err(e) => return Err(format!("read failed: {e}")),
         }
     }
-    let line = String::from_utf8_lossy(&head);
-    let status: u16 = line
-        .strip_prefix("HTTP/1.")
-        .and_then(|rest| rest.get(2..5))
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| {
-            format!(
-                "not an HTTP response: {:?}",
-                line.lines().next().unwrap_or("")
-            )
-        })?;
-    match status {
-        200..=399 => Ok(status),
-        _ => Err(format!("unhealthy status {status}")),
-    }
+    Ok(String::from_utf8_lossy(&head).into_owned())
 }
 
 #[cfg(test)]

@@ -34,62 +34,14 @@ impl Site {
         let mut stats = LoadStats::default();
         let (files, dirs) = walk(&root, options, &mut stats)?;
 
-        let by_rel: HashMap<&str, &Found> = files.iter().map(|f| (f.rel.as_str(), f)).collect();
-        // `x.gz` beside `x` is a variant of `x`, not a resource of its own.
-        let is_sibling = |rel: &str| {
-            ContentCoding::ALL_CODED.iter().any(|e| {
-                rel.strip_suffix(e.extension())
-                    .is_some_and(|base| by_rel.contains_key(base))
-            })
-        };
-
-        let mut nodes: HashMap<Box<str>, Entry> = HashMap::with_capacity(files.len() + dirs.len());
-        let mut resources: HashMap<&str, Arc<Resource>> = HashMap::new();
-        let copy = copies(&files, options);
-        check_mappings(&root, &files, &copy, options)?;
-        let mut loader = Loader {
-            copy,
-            options,
-            stats: &mut stats,
-            by_inode: HashMap::new(),
-        };
-        let mut reported = started;
-        for (n, file) in files.iter().filter(|f| !is_sibling(&f.rel)).enumerate() {
-            if let Some(progress) = options.progress {
-                if n % 256 == 0 && reported.elapsed() >= Duration::from_secs(1) {
-                    reported = Instant::now();
-                    let stats = &loader.stats;
-                    progress(n, stats.memory_bytes + stats.mapped_bytes);
-                }
-            }
-            let resource = match loader.resource(file, &by_rel) {
-                Ok(resource) => Arc::new(resource),
-                // An unreadable file is skipped with a warning, not fatal.
-                Err(e) => {
-                    loader.stats.skip_unreadable(&e.path, &e.error);
-                    continue;
-                }
-            };
-            resources.insert(&file.rel, resource.clone());
-            nodes.insert(file.rel.as_str().into(), Entry::new(Node::File(resource)));
-        }
-        for dir in dirs {
-            let index = resources.get(index_key(&dir).as_str()).cloned();
-            nodes.insert(dir.into(), Entry::new(Node::Dir { index }));
-        }
+        let (mut nodes, resources) = load_nodes(&root, &files, dirs, options, &mut stats)?;
         stats.files = resources.len();
         stats.elapsed = started.elapsed();
         // Whether the site answers a path itself: a file, or a directory (its
         // index, or the redirect to its trailing slash).
-        let answers = |path: &str| match nodes.get(path.trim_matches('/')) {
-            Some(Entry {
-                node: Node::File(_),
-                ..
-            }) => !path.ends_with('/'),
-            Some(Entry {
-                node: Node::Dir { .. },
-                ..
-            }) => true,
+        let answers = |path: &str| match nodes.get(path.trim_matches('/')).map(|e| &e.node) {
+            Some(Node::File(_)) => !path.ends_with('/'),
+            Some(Node::Dir { .. }) => true,
             None => false,
         };
         let header_rules = read_rules(&root, "_headers", &options.headers_file, |text, name| {
@@ -111,6 +63,61 @@ impl Site {
             redirects,
         })
     }
+}
+
+/// The files (with their siblings as variants) and directories as nodes, and the
+/// files by key (for the directories' indexes and the 404 page). Copies or maps
+/// each file's bytes once, within the mapping budget; unreadable files are
+/// skipped with a warning.
+fn load_nodes<'f>(
+    root: &Path,
+    files: &'f [Found],
+    dirs: Vec<String>,
+    options: &SiteOptions,
+    stats: &mut LoadStats,
+) -> Result<(HashMap<Box<str>, Entry>, HashMap<&'f str, Arc<Resource>>), LoadError> {
+    let by_rel: HashMap<&str, &Found> = files.iter().map(|f| (f.rel.as_str(), f)).collect();
+    // `x.gz` beside `x` is a variant of `x`, not a resource of its own.
+    let is_sibling = |rel: &str| {
+        ContentCoding::ALL_CODED.iter().any(|e| {
+            rel.strip_suffix(e.extension())
+                .is_some_and(|base| by_rel.contains_key(base))
+        })
+    };
+    let mut nodes: HashMap<Box<str>, Entry> = HashMap::with_capacity(files.len() + dirs.len());
+    let mut resources: HashMap<&str, Arc<Resource>> = HashMap::new();
+    let copy = copies(files, options);
+    check_mappings(root, files, &copy, options)?;
+    let mut loader = Loader {
+        copy,
+        options,
+        stats,
+        by_inode: HashMap::new(),
+    };
+    let mut reported = Instant::now();
+    for (n, file) in files.iter().filter(|f| !is_sibling(&f.rel)).enumerate() {
+        if let Some(progress) = options.progress {
+            if n % 256 == 0 && reported.elapsed() >= Duration::from_secs(1) {
+                reported = Instant::now();
+                progress(n, loader.stats.memory_bytes + loader.stats.mapped_bytes);
+            }
+        }
+        let resource = match loader.resource(file, &by_rel) {
+            Ok(resource) => Arc::new(resource),
+            // An unreadable file is skipped with a warning, not fatal.
+            Err(e) => {
+                loader.stats.skip_unreadable(&e.path, &e.error);
+                continue;
+            }
+        };
+        resources.insert(&file.rel, resource.clone());
+        nodes.insert(file.rel.as_str().into(), Entry::new(Node::File(resource)));
+    }
+    for dir in dirs {
+        let index = resources.get(index_key(&dir).as_str()).cloned();
+        nodes.insert(dir.into(), Entry::new(Node::Dir { index }));
+    }
+    Ok((nodes, resources))
 }
 
 /// Matches every node's own path against the `_headers` rules once, and gives

@@ -82,13 +82,26 @@ impl Walker<'_> {
             Err(error) => return Err(at(&real_dir)(error)),
         };
         entries.sort_by_key(|e| e.file_name());
+        self.check_limits(&rel_dir, entries.len())?;
+        self.dirs.push(rel_dir.clone());
+        self.ancestors.push(real_dir);
+        for entry in entries {
+            self.entry(&entry, &rel_dir)?;
+        }
+        self.ancestors.pop();
+        Ok(())
+    }
+
+    /// Refuses to go deeper than [`MAX_DEPTH`] or past [`MAX_NAMES`] and
+    /// [`MAX_LINKED_NAMES`], `count` names being about to be added in `rel_dir`.
+    fn check_limits(&mut self, rel_dir: &str, count: usize) -> Result<(), LoadError> {
         if self.ancestors.len() > MAX_DEPTH {
             return Err(LoadError::limit(
                 self.root,
                 format!("{rel_dir} is more than {MAX_DEPTH} directories deep"),
             ));
         }
-        if self.files.len() + self.dirs.len() + entries.len() > MAX_NAMES {
+        if self.files.len() + self.dirs.len() + count > MAX_NAMES {
             return Err(LoadError::limit(
                 self.root,
                 format!(
@@ -97,7 +110,7 @@ impl Walker<'_> {
             ));
         }
         if self.in_links > 0 {
-            self.linked_names += entries.len();
+            self.linked_names += count;
             if self.linked_names > MAX_LINKED_NAMES {
                 return Err(LoadError::limit(
                     self.root,
@@ -107,68 +120,67 @@ impl Walker<'_> {
                 ));
             }
         }
-        self.dirs.push(rel_dir.clone());
-        self.ancestors.push(real_dir);
-        for entry in entries {
-            let path = entry.path();
-            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-                self.warn(format!("skipping {}: name is not UTF-8", path.display()));
-                continue;
-            };
-            // The rule files configure the site; they are never part of it.
-            if rel_dir.is_empty() && (name == "_headers" || name == "_redirects") {
-                continue;
-            }
-            if is_hidden(&rel_dir, &name) && !self.dotfiles {
-                self.stats.skipped_dotfiles += 1;
-                continue;
-            }
-            let rel = if rel_dir.is_empty() {
-                name
-            } else {
-                format!("{rel_dir}/{name}")
-            };
-            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
-            let found = entry.file_type().and_then(|file_type| {
-                if !file_type.is_symlink() {
-                    return entry.metadata().map(|meta| Some((path.clone(), meta)));
-                }
-                match self.link_target(&path) {
-                    Ok(target) => fs::metadata(&target).map(|meta| Some((target, meta))),
-                    Err(why) => {
-                        self.warn(format!("skipping {}: {why}", path.display()));
-                        self.stats.skipped_links += 1;
-                        Ok(None)
-                    }
-                }
-            });
-            let (real, meta) = match found {
-                Ok(Some(found)) => found,
-                Ok(None) => continue,
-                Err(error) => {
-                    self.stats.skip_unreadable(&path, &error);
-                    continue;
-                }
-            };
-            if meta.is_dir() {
-                if self.ancestors.contains(&real) {
-                    self.warn(format!(
-                        "skipping {rel}: link to a directory that contains it"
-                    ));
-                    self.stats.skipped_links += 1;
-                    continue;
-                }
-                self.in_links += usize::from(is_link);
-                let walked = self.dir(real, rel);
-                self.in_links -= usize::from(is_link);
-                walked?;
-            } else if meta.is_file() {
-                self.files.push(Found { rel, real, meta });
-                self.report();
-            }
-            // Sockets, FIFOs and devices are not content.
+        Ok(())
+    }
+
+    /// One entry of a directory: skipped (a rule file, a dotfile, a bad link, an
+    /// unreadable one), recorded (a file) or walked (a directory).
+    fn entry(&mut self, entry: &fs::DirEntry, rel_dir: &str) -> Result<(), LoadError> {
+        let path = entry.path();
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            self.warn(format!("skipping {}: name is not UTF-8", path.display()));
+            return Ok(());
+        };
+        // The rule files configure the site; they are never part of it.
+        if rel_dir.is_empty() && (name == "_headers" || name == "_redirects") {
+            return Ok(());
         }
-        self.ancestors.pop();
+        if is_hidden(rel_dir, &name) && !self.dotfiles {
+            self.stats.skipped_dotfiles += 1;
+            return Ok(());
+        }
+        let rel = if rel_dir.is_empty() {
+            name
+        } else {
+            format!("{rel_dir}/{name}")
+        };
+        let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+        let found = match is_link {
+            false => entry.metadata().map(|meta| Some((path.clone(), meta))),
+            true => match self.link_target(&path) {
+                Ok(target) => fs::metadata(&target).map(|meta| Some((target, meta))),
+                Err(why) => {
+                    self.warn(format!("skipping {}: {why}", path.display()));
+                    self.stats.skipped_links += 1;
+                    Ok(None)
+                }
+            },
+        };
+        let (real, meta) = match found {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(()),
+            Err(error) => {
+                self.stats.skip_unreadable(&path, &error);
+                return Ok(());
+            }
+        };
+        if meta.is_dir() {
+            if self.ancestors.contains(&real) {
+                self.warn(format!(
+                    "skipping {rel}: link to a directory that contains it"
+                ));
+                self.stats.skipped_links += 1;
+                return Ok(());
+            }
+            self.in_links += usize::from(is_link);
+            let walked = self.dir(real, rel);
+            self.in_links -= usize::from(is_link);
+            walked?;
+        } else if meta.is_file() {
+            self.files.push(Found { rel, real, meta });
+            self.report();
+        }
+        // Sockets, FIFOs and devices are not content.
         Ok(())
     }
 

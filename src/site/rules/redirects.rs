@@ -33,90 +33,103 @@ pub fn parse_redirects(
     file: &str,
     answers: impl Fn(&str) -> bool,
 ) -> Result<Vec<Redirect>, RuleError> {
+    let error = |line: usize, why: String| RuleError {
+        file: file.to_string(),
+        line,
+        why,
+    };
     let mut rules = Vec::new();
     let mut lines = Vec::new();
     for (index, raw) in text.lines().enumerate() {
-        let error = |why: String| RuleError {
-            file: file.to_string(),
-            line: index + 1,
-            why,
-        };
         let line = super::strip_comment(raw).trim();
         if line.is_empty() {
             continue;
         }
-        super::check_line_length(raw).map_err(error)?;
+        super::check_line_length(raw).map_err(|why| error(index + 1, why))?;
         if rules.len() == MAX_REDIRECTS {
-            return Err(error(format!(
-                "more than {MAX_REDIRECTS} rules (use placeholders and splats to say more with fewer)"
-            )));
-        }
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let (from, to, status) = match fields[..] {
-            [from, to] => (from, to, "301"),
-            [from, to, status] => (from, to, status),
-            _ => {
-                return Err(error(format!(
-                    "expected 'from to [status]', got {} fields (query and country conditions are not supported)",
-                    fields.len()
-                )))
-            }
-        };
-        let (status, force) = match status.strip_suffix('!') {
-            Some(status) => (status, true),
-            None => (status, false),
-        };
-        let status: u16 = match status.parse() {
-            Ok(code @ (200 | 301 | 302 | 303 | 307 | 308)) => code,
-            _ => {
-                return Err(error(format!(
-                    "status '{status}': use 301, 302, 303, 307, 308, or 200 to serve another file"
-                )))
-            }
-        };
-        let from = Pattern::parse(from).map_err(error)?;
-        let absolute = is_absolute(to);
-        if !absolute && !to.starts_with('/') {
-            return Err(error(format!(
-                "target '{to}' must be a path (/...) or an http(s) URL"
-            )));
-        }
-        if status == 200 && absolute {
             return Err(error(
-                "a 200 rule serves a file of the site: its target must be a path".into(),
+                index + 1,
+                format!("more than {MAX_REDIRECTS} rules (use placeholders and splats to say more with fewer)"),
             ));
         }
-        if HeaderValue::from_str(to).is_err() {
-            return Err(error(format!("target '{to}' is not a valid Location")));
-        }
-        // A redirect whose target its own pattern matches sends the client round
-        // in a circle (unless the site answers the target first).
-        if status != 200 && !absolute {
-            let target_path = to.split('?').next().unwrap_or(to);
-            if from.matches(target_path).is_some() && (force || !answers(target_path)) {
-                return Err(error(format!(
-                    "the rule redirects to itself: '{to}' matches its own pattern"
-                )));
-            }
-        }
-        rules.push(Redirect {
-            from,
-            to: to.to_string(),
-            status,
-            force,
-        });
+        let rule = parse_rule(line, &answers).map_err(|why| error(index + 1, why))?;
+        rules.push(rule);
         lines.push(index + 1);
     }
     for (i, &line) in lines.iter().enumerate() {
         if let Some(chain) = redirect_loop(&rules, i, &answers) {
-            return Err(RuleError {
-                file: file.to_string(),
-                line,
-                why: format!("redirects round in a circle: {}", chain.join(" -> ")),
-            });
+            let why = format!("redirects round in a circle: {}", chain.join(" -> "));
+            return Err(error(line, why));
         }
     }
     Ok(rules)
+}
+
+/// One rule: `from to [status]`, checked.
+fn parse_rule(line: &str, answers: &impl Fn(&str) -> bool) -> Result<Redirect, String> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let (from, to, status) = match fields[..] {
+        [from, to] => (from, to, "301"),
+        [from, to, status] => (from, to, status),
+        _ => {
+            return Err(format!(
+                "expected 'from to [status]', got {} fields (query and country conditions are not supported)",
+                fields.len()
+            ))
+        }
+    };
+    let (status, force) = match status.strip_suffix('!') {
+        Some(status) => (status, true),
+        None => (status, false),
+    };
+    let status: u16 = match status.parse() {
+        Ok(code @ (200 | 301 | 302 | 303 | 307 | 308)) => code,
+        _ => {
+            return Err(format!(
+                "status '{status}': use 301, 302, 303, 307, 308, or 200 to serve another file"
+            ))
+        }
+    };
+    let from = Pattern::parse(from)?;
+    check_target(&from, to, status, force, answers)?;
+    Ok(Redirect {
+        from,
+        to: to.to_string(),
+        status,
+        force,
+    })
+}
+
+/// A target is a path or an http(s) URL (a path for a 200), a valid Location,
+/// and not matched by its own rule's pattern (a loop) unless the site answers it.
+fn check_target(
+    from: &Pattern,
+    to: &str,
+    status: u16,
+    force: bool,
+    answers: &impl Fn(&str) -> bool,
+) -> Result<(), String> {
+    let absolute = is_absolute(to);
+    if !absolute && !to.starts_with('/') {
+        return Err(format!(
+            "target '{to}' must be a path (/...) or an http(s) URL"
+        ));
+    }
+    if status == 200 && absolute {
+        return Err("a 200 rule serves a file of the site: its target must be a path".into());
+    }
+    if HeaderValue::from_str(to).is_err() {
+        return Err(format!("target '{to}' is not a valid Location"));
+    }
+    if status != 200 && !absolute {
+        let target_path = to.split('?').next().unwrap_or(to);
+        if from.matches(target_path).is_some() && (force || !answers(target_path)) {
+            return Err(format!(
+                "the rule redirects to itself: '{to}' matches its own pattern"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Follows the redirects from a path `rules[start]` applies to, as a client
