@@ -65,6 +65,9 @@ impl Site {
     }
 }
 
+/// The site's map, by key.
+type Nodes = HashMap<Box<str>, Entry>;
+
 /// The files (with their siblings as variants) and directories as nodes, and the
 /// files by key (for the directories' indexes and the 404 page). Copies or maps
 /// each file's bytes once, within the mapping budget; unreadable files are
@@ -75,7 +78,7 @@ fn load_nodes<'f>(
     dirs: Vec<String>,
     options: &SiteOptions,
     stats: &mut LoadStats,
-) -> Result<(HashMap<Box<str>, Entry>, HashMap<&'f str, Arc<Resource>>), LoadError> {
+) -> Result<(Nodes, HashMap<&'f str, Arc<Resource>>), LoadError> {
     let by_rel: HashMap<&str, &Found> = files.iter().map(|f| (f.rel.as_str(), f)).collect();
     // `x.gz` beside `x` is a variant of `x`, not a resource of its own.
     let is_sibling = |rel: &str| {
@@ -84,7 +87,7 @@ fn load_nodes<'f>(
                 .is_some_and(|base| by_rel.contains_key(base))
         })
     };
-    let mut nodes: HashMap<Box<str>, Entry> = HashMap::with_capacity(files.len() + dirs.len());
+    let mut nodes: Nodes = HashMap::with_capacity(files.len() + dirs.len());
     let mut resources: HashMap<&str, Arc<Resource>> = HashMap::new();
     let copy = copies(files, options);
     check_mappings(root, files, &copy, options)?;
@@ -123,7 +126,7 @@ fn load_nodes<'f>(
 /// Matches every node's own path against the `_headers` rules once, and gives
 /// each node the index of its result; paths matching the same rules share one.
 fn match_own_paths(
-    nodes: &mut HashMap<Box<str>, Entry>,
+    nodes: &mut Nodes,
     header_rules: &[rules::HeaderRule],
 ) -> Vec<rules::PathRules> {
     let mut path_rules = vec![rules::PathRules::NONE];
