@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench/results.json -> RESULTS.md and two SVG charts (image size, throughput ratio).
+"""bench/results/results.json -> RESULTS.md and two SVG charts (image size, throughput ratio).
 
     bench/report.py RESULTS.json --markdown OUT.md --svg-dir DIR
 """

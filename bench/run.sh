@@ -2,7 +2,7 @@
 # The side-by-side benchmark: mote against nginx, lighttpd, static-web-server,
 # a Go net/http FileServer, busybox httpd (and caddy if installed), in one run.
 #
-#   bench/run.sh           # full run (minutes): bench/results.json, bench/RESULTS.md, docs/*.svg
+#   bench/run.sh           # full run (minutes): bench/results/results.json, bench/RESULTS.md, docs/*.svg
 #   bench/run.sh --quick   # seconds, to keep the harness working (CI): bench/out/
 #   bench/run.sh --candidate 'NAME=PATH [FLAGS]'   # (repeatable) another binary or
 #                          # other flags in the full run, e.g. an older commit's build
@@ -76,7 +76,7 @@ elif [ -n "$quick" ]; then
   python3 bench/report.py bench/out/quick.json --markdown bench/out/RESULTS.md --svg-dir bench/out
   echo "bench: quick run written to bench/out/RESULTS.md"
 else
-  python3 bench/bench.py "${args[@]}" "${extra[@]}" --out bench/results.json
-  python3 bench/report.py bench/results.json --markdown bench/RESULTS.md --svg-dir docs
+  python3 bench/bench.py "${args[@]}" "${extra[@]}" --out bench/results/results.json
+  python3 bench/report.py bench/results/results.json --markdown bench/RESULTS.md --svg-dir docs
   echo "bench: bench/RESULTS.md, docs/size.svg, docs/throughput.svg"
 fi

@@ -11,10 +11,8 @@ use http_body::{Frame, SizeHint};
 /// Bodies are sent in frames of at most this size, and the connection yields to
 /// the others between frames: without it, one client reading a large file as fast
 /// as loopback allows holds the worker for the whole file, and the latency tail of
-/// every other connection grows with the file size. Measured on the 10 MB file, 64
-/// connections, one worker (bench/, two rounds): 256 KiB frames 494-502 req/s with
-/// p99 1.62-1.65 s; 1 MiB frames 487-488 req/s with p99 0.20-0.31 s (nginx: 0.37-
-/// 0.38 s); no yield at all 430-440 req/s, p99 0.46-1.48 s.
+/// every other connection grows with the file size. 1 MiB keeps the tail below
+/// nginx's at no cost in throughput (bench/TUNING.md has the figures).
 const FRAME: usize = 1024 * 1024;
 
 /// A response body of mote's.

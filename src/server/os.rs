@@ -71,17 +71,13 @@ pub fn listen_backlog() -> u32 {
 /// (on loopback, the client's). With 64 KiB queued at most, the data goes out as
 /// it is written, on mote's own thread, and a connection holds less kernel memory.
 /// Bytes in flight are not counted, so throughput over long paths is not limited.
-/// Measured (10 MB file, 64 connections, server and wrk on one core each, three
-/// rounds): no limit 246-276 req/s, p99 322-435 ms; 32 KiB 302-338; 64 KiB
-/// 318-364, p99 377-702 ms; 128 KiB 324-355, p99 531 ms-1.04 s; nginx with
-/// sendfile 117-147, p99 791-853 ms.
+/// 64 KiB gave the most req/s with a tail no worse than nginx's (bench/TUNING.md).
 const UNSENT_LOWAT: libc::c_int = 64 * 1024;
 
 /// The write size from which a connection is paced by [`UNSENT_LOWAT`]. Smaller
 /// responses (a 100 KB asset) keep going out in one write; limited, each took two
-/// writes and a wake-up (three rounds, 100 KB: 17.6k-29.5k req/s limited from the
-/// first write, 22.4k-31.3k from 256 KiB; 10 MB the same). Body frames are up to
-/// 1 MiB, so any file above this size sets it.
+/// writes and a wake-up (bench/TUNING.md). Body frames are up to 1 MiB, so any
+/// file above this size sets it.
 pub const PACE_FROM: usize = 256 * 1024;
 
 /// Limits the unsent bytes queued on a connection's socket ([`UNSENT_LOWAT`]).
