@@ -11,7 +11,7 @@
 #   bench/run.sh --compare NAME=PATH [--rounds N]
 #                          # this build against another mote binary (an older
 #                          # commit's), the two alone, same flags, in rounds:
-#                          # bench/compare-NAME.json and bench/COMPARE-NAME.md
+#                          # bench/results/compare-NAME.json and COMPARE-NAME.md
 #
 # bench/instructions.py BINARY [--rules] [--cache] counts user-space instructions per 1 KB
 # request with callgrind instead: steady where timed runs drift.
@@ -67,9 +67,9 @@ fi
 if [ -n "$compare" ]; then
   name="${compare%%=*}"
   python3 bench/bench.py --mote "${args[1]}" --candidate "$compare" --only "mote,$name" "${extra[@]}" \
-    --out "bench/compare-$name.json"
-  python3 bench/report.py "bench/compare-$name.json" --markdown "bench/COMPARE-$name.md" --svg-dir "$work"
-  echo "bench: bench/COMPARE-$name.md"
+    --out "bench/results/compare-$name.json"
+  python3 bench/report.py "bench/results/compare-$name.json" --markdown "bench/results/COMPARE-$name.md" --svg-dir "$work"
+  echo "bench: bench/results/COMPARE-$name.md"
 elif [ -n "$quick" ]; then
   mkdir -p bench/out
   python3 bench/bench.py "${args[@]}" "${extra[@]}" --quick --out bench/out/quick.json
