@@ -289,7 +289,7 @@ fn spa_mode_serves_index_for_browser_navigations_only() {
     let on = Server::start(root.path(), &["--spa"]);
     let r = on.get_with("/settings/profile", &[BROWSER]);
     assert_eq!((r.status, r.text().as_str()), (200, INDEX));
-    // A route with a dot in it used to be a 404 (issue 10): the Accept header
+    // A route with a dot in it used to be a 404: the Accept header
     // decides now, not the name.
     assert_eq!(on.get_with("/u/jane.doe", &[BROWSER]).text(), INDEX);
     assert_eq!(

@@ -1,4 +1,4 @@
-//! What operators ask for (issue 10): the admin listener, readiness through a
+//! What operators ask for: the admin listener, readiness through a
 //! rollout, metrics, the drain delay.
 
 mod common;
@@ -11,16 +11,7 @@ use common::{get_at, run_mote, Response, Server, TempDir};
 
 /// The admin address from its start-up line.
 fn admin_addr(server: &Server) -> SocketAddr {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let lines = server.stdout.lock().unwrap().clone();
-        if let Some(line) = lines.iter().find(|l| l.contains("admin on http://")) {
-            let rest = line.split("admin on http://").nth(1).unwrap();
-            return rest.split(": ").next().unwrap().parse().unwrap();
-        }
-        assert!(Instant::now() < deadline, "no admin line: {lines:?}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    server.admin_addr()
 }
 
 fn site() -> TempDir {
@@ -184,7 +175,7 @@ fn a_rollout_with_a_drain_delay_loses_no_request() {
 }
 
 /// An unreadable file or directory inside ROOT is skipped with a warning naming
-/// it, and counted, instead of refusing to start (issue 10, 5). ROOT itself must
+/// it, and counted, instead of refusing to start. ROOT itself must
 /// be readable (tests/lifecycle.rs: exit 1).
 #[test]
 fn unreadable_files_and_directories_are_skipped() {
@@ -254,7 +245,7 @@ extern "C" {
     fn libc_geteuid() -> u32;
 }
 
-/// `--log-format json`: one object per line with the request's details (issue 10, 4).
+/// `--log-format json`: one object per line with the request's details.
 #[test]
 fn json_access_log_lines() {
     let root = site();
@@ -298,7 +289,7 @@ fn json_access_log_lines() {
 }
 
 /// Malformed requests and timeouts are counted and summed up on stderr at most
-/// once a second, not logged one line each (issue 10, 4).
+/// once a second, not logged one line each.
 #[test]
 fn bad_requests_and_timeouts_are_summarised() {
     let root = site();

@@ -1,57 +1,15 @@
-//! Bad pipes, bad clients, signals: each test here reproduces a failure reported in
-//! issue 11 and failed before its fix.
+//! Bad pipes, bad clients, signals, limits: each test here reproduces a reported
+//! failure (a stalled log pipe, a slow or half-closed client, a Host rule, a
+//! signal, the open-file limit) and failed before its fix.
 
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{bin, patterned, Response, Server, TempDir};
-
-/// mote with stdout on a pipe the test controls (not drained by a thread), and the
-/// address from its start-up line.
-fn spawn_with_stdout_pipe(
-    root: &TempDir,
-    args: &[&str],
-) -> (Child, BufReader<ChildStdout>, SocketAddr) {
-    let mut child = Command::new(bin())
-        .args(["--listen", "127.0.0.1:0"])
-        .args(args)
-        .arg(root.path())
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let addr = line
-        .split(" on http://")
-        .nth(1)
-        .and_then(|rest| rest.split(": ").next())
-        .expect("start-up line")
-        .parse()
-        .unwrap();
-    (child, stdout, addr)
-}
-
-fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "mote did not exit within {limit:?}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
+use common::{bin, patterned, spawn_with_stdout_pipe, wait_exit, Response, Server, TempDir};
 
 fn signal(child: &Child, name: &str) {
     common::kill(child.id(), name);
@@ -96,7 +54,7 @@ fn a_stalled_log_reader_never_stops_serving() {
     let root = TempDir::new("stall");
     root.write("index.html", "hello");
     // Nobody reads `_stdout` until the end: the pipe fills after a few hundred lines.
-    let (mut child, _stdout, addr) = spawn_with_stdout_pipe(&root, &[]);
+    let (mut child, _stdout, addr) = spawn_with_stdout_pipe(root.path(), &[]);
     let started = Instant::now();
     let clients: Vec<_> = (0..4)
         .map(|_| std::thread::spawn(move || keep_alive_gets(addr, "/index.html", 6_000)))
@@ -123,7 +81,7 @@ fn a_closed_log_pipe_is_not_fatal() {
     let big = patterned(24_000_000, 249);
     root.write("big.bin", &big);
     root.write("index.html", "hello");
-    let (mut child, stdout, addr) = spawn_with_stdout_pipe(&root, &[]);
+    let (mut child, stdout, addr) = spawn_with_stdout_pipe(root.path(), &[]);
     drop(stdout); // like `mote | head -1`
     for _ in 0..50 {
         assert_eq!(common::get_at(addr, "/index.html", &[]).status, 200);

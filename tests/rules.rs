@@ -1,4 +1,4 @@
-//! `_headers` and `_redirects` over real TCP (issue 10, 3): Netlify's and
+//! `_headers` and `_redirects` over real TCP: Netlify's and
 //! Cloudflare's common subset, Basic-Auth, CORS preflights, bad files.
 
 mod common;

@@ -109,13 +109,7 @@ fn soak_mixed_clients_then_sigterm() {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
-    let addr: SocketAddr = first
-        .split(" on http://")
-        .nth(1)
-        .and_then(|r| r.split(": ").next())
-        .unwrap()
-        .parse()
-        .unwrap();
+    let addr: SocketAddr = common::listening_addr(&first).expect("the start-up line");
     std::thread::sleep(Duration::from_millis(200));
     let fds_before = fds(pid);
     let rss_before = rss_kib(pid);

@@ -110,12 +110,7 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(10);
         let addr = loop {
             if let Some(line) = stdout.lock().unwrap().first() {
-                let rest = line
-                    .split(" on http://")
-                    .nth(1)
-                    .expect("startup line names the address");
-                let addr = rest.split(": ").next().unwrap();
-                break addr.parse().expect("a socket address");
+                break listening_addr(line).expect("the start-up line names the address");
             }
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("mote exited with {status}: {:?}", stderr.lock().unwrap());
@@ -172,19 +167,27 @@ impl Server {
 
     /// Waits for the process to exit (at most `limit`).
     pub fn wait(&mut self, limit: Duration) -> ExitStatus {
-        let deadline = Instant::now() + limit;
+        let status = wait_exit(&mut self.child, limit);
+        // The pipes reach their end now: read them to it.
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+        status
+    }
+
+    /// The admin listener's address, from its start-up line (waits for it).
+    pub fn admin_addr(&self) -> SocketAddr {
+        let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                // The pipes reach their end now: read them to it.
-                for reader in self.readers.drain(..) {
-                    let _ = reader.join();
-                }
-                return status;
+            let lines = self.stdout.lock().unwrap().clone();
+            if let Some(addr) = lines
+                .iter()
+                .filter(|line| line.contains("admin on http://"))
+                .find_map(|line| listening_addr(line))
+            {
+                return addr;
             }
-            assert!(
-                Instant::now() < deadline,
-                "mote did not exit within {limit:?}"
-            );
+            assert!(Instant::now() < deadline, "no admin line: {lines:?}");
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -330,6 +333,52 @@ impl Response {
 /// `len` bytes of a repeating pattern, so a cut or shifted transfer is caught.
 pub fn patterned(len: u32, period: u32) -> Vec<u8> {
     (0..len).map(|i| (i % period) as u8).collect()
+}
+
+/// The address a start-up line names: `mote 0.1.0: serving ROOT on
+/// http://ADDR: ...` (the site) or `mote: admin on http://ADDR: ...`.
+pub fn listening_addr(line: &str) -> Option<SocketAddr> {
+    let rest = line.split(" on http://").nth(1)?;
+    rest.split(": ").next()?.parse().ok()
+}
+
+/// Waits for `child` to exit, failing the test after `limit`.
+pub fn wait_exit(child: &mut Child, limit: Duration) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "mote did not exit within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// mote on `root` with `args`, its stdout on a pipe the test reads itself (not
+/// drained by a thread: a test can stall it), and the address from its start-up
+/// line.
+pub fn spawn_with_stdout_pipe(
+    root: &Path,
+    args: &[&str],
+) -> (Child, BufReader<std::process::ChildStdout>, SocketAddr) {
+    let mut child = Command::new(bin())
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .arg(root)
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr = listening_addr(&line).expect("the start-up line names the address");
+    (child, stdout, addr)
 }
 
 /// Runs mote with `args` to completion (for the usage and error paths). One
