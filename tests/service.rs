@@ -235,3 +235,125 @@ fn the_service_takes_any_request_body() {
         StatusCode::BAD_REQUEST
     );
 }
+
+/// HTTP semantics in process, table by table, as tower-http's serve_dir tests:
+/// preconditions, ranges, methods, rules. (The same through the binary over TCP:
+/// tests/http.rs, tests/rules.rs.)
+#[test]
+fn semantics_in_process() {
+    let root = site();
+    root.write(
+        "_headers",
+        "/docs/*\n  X-Docs: 1\n/private/*\n  Basic-Auth: a:b\n",
+    );
+    root.write("private/index.html", "<h1>private</h1>");
+    root.write(
+        "_redirects",
+        "/old/*  /docs/:splat  301\n/en/*  /:splat  200\n/away/*  https://:splat.example/  302\n",
+    );
+    let app = app(service(&root, ResponseOptions::default()));
+    let guide = get(&app, "/docs/guide.txt");
+    let etag = header(&guide, header::ETAG).unwrap().to_string();
+    let req = |method: Method, uri: &str, headers: &[(&str, &str)]| {
+        block_on(call(&app, method, uri, headers))
+    };
+    for (method, uri, headers, status, body) in [
+        // Preconditions (RFC 9110 §13): a list, a weak match, a failed If-Match.
+        (
+            Method::GET,
+            "/docs/guide.txt",
+            vec![("if-none-match", format!("\"x\", {etag}"))],
+            304,
+            "",
+        ),
+        (
+            Method::GET,
+            "/docs/guide.txt",
+            vec![("if-none-match", format!("W/{etag}"))],
+            304,
+            "",
+        ),
+        (
+            Method::GET,
+            "/docs/guide.txt",
+            vec![("if-match", "\"other\"".to_string())],
+            412,
+            "412 Precondition Failed\n",
+        ),
+        // Ranges: one range, a suffix, past the end, If-Range with another tag.
+        (
+            Method::GET,
+            "/docs/guide.txt",
+            vec![("range", "bytes=2-4".to_string())],
+            206,
+            "234",
+        ),
+        (
+            Method::GET,
+            "/docs/guide.txt",
+            vec![("range", "bytes=-3".to_string())],
+            206,
+            "789",
+        ),
+        (
+            Method::GET,
+            "/docs/guide.txt",
+            vec![("range", "bytes=20-".to_string())],
+            416,
+            "",
+        ),
+        (
+            Method::GET,
+            "/docs/guide.txt",
+            vec![
+                ("range", "bytes=2-4".to_string()),
+                ("if-range", "\"old\"".to_string()),
+            ],
+            200,
+            "0123456789",
+        ),
+        // Methods: HEAD has no body, POST is 405.
+        (Method::HEAD, "/docs/guide.txt", vec![], 200, ""),
+        (
+            Method::POST,
+            "/docs/guide.txt",
+            vec![],
+            405,
+            "405 Method Not Allowed\n",
+        ),
+        // Rules: a redirect, a rewrite, Basic-Auth through a rewrite, a filled host.
+        (Method::GET, "/old/guide.txt", vec![], 301, ""),
+        (Method::GET, "/en/docs/guide.txt", vec![], 200, "0123456789"),
+        (
+            Method::GET,
+            "/en/private/",
+            vec![],
+            401,
+            "401 Unauthorized\n",
+        ),
+        (
+            Method::GET,
+            "/en/private/",
+            vec![("authorization", "Basic YTpi".to_string())],
+            200,
+            "<h1>private</h1>",
+        ),
+        (Method::GET, "/away/evil.com%23", vec![], 302, ""),
+    ] {
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let r = req(method.clone(), uri, &headers);
+        assert_eq!(r.status().as_u16(), status, "{method} {uri} {headers:?}");
+        assert_eq!(r.body(), body, "{method} {uri} {headers:?}");
+    }
+    let r = req(Method::GET, "/old/guide.txt", &[]);
+    assert_eq!(header(&r, header::LOCATION), Some("/docs/guide.txt"));
+    let r = req(Method::GET, "/away/evil.com%23", &[]);
+    assert_eq!(
+        header(&r, header::LOCATION),
+        Some("https://evil.com%23.example/")
+    );
+    let r = req(Method::GET, "/docs/guide.txt", &[]);
+    assert_eq!(r.headers()["x-docs"], "1");
+    let r = req(Method::POST, "/docs/guide.txt", &[]);
+    assert_eq!(header(&r, header::ALLOW), Some("GET, HEAD, OPTIONS"));
+}
