@@ -391,6 +391,7 @@ pub struct Config {
 }
 
 /// One option's raw value and where it came from, for error messages.
+#[derive(Clone)]
 struct Raw {
     value: String,
     source: String,
@@ -409,6 +410,27 @@ where
     I: IntoIterator,
     I::Item: Into<OsString>,
 {
+    match read_args(args)? {
+        Args::Done(command) => Ok(command),
+        Args::Serve { flags, root } => Ok(Command::Serve(Box::new(build(&flags, root, env)?))),
+    }
+}
+
+/// The command line, read: a command that needs nothing more, or the flags and
+/// ROOT of a server to configure.
+enum Args {
+    Done(Command),
+    Serve {
+        flags: Vec<(&'static Opt, Raw)>,
+        root: Option<String>,
+    },
+}
+
+fn read_args<I>(args: I) -> Result<Args, UsageError>
+where
+    I: IntoIterator,
+    I::Item: Into<OsString>,
+{
     use lexopt::prelude::*;
 
     let mut parser = lexopt::Parser::from_args(args);
@@ -417,10 +439,10 @@ where
 
     while let Some(arg) = parser.next().map_err(usage)? {
         let opt = match arg {
-            Short('h') | Long("help") => return Ok(Command::Help),
-            Short('V') | Long("version") => return Ok(Command::Version),
+            Short('h') | Long("help") => return Ok(Args::Done(Command::Help)),
+            Short('V') | Long("version") => return Ok(Args::Done(Command::Version)),
             Value(value) if root.is_none() && flags.is_empty() && value == "healthcheck" => {
-                return parse_healthcheck(parser);
+                return parse_healthcheck(parser).map(Args::Done);
             }
             Value(value) => {
                 if root.is_some() {
@@ -445,113 +467,152 @@ where
         let source = format!("--{}", opt.long);
         flags.push((opt, Raw { value, source }));
     }
+    Ok(Args::Serve { flags, root })
+}
 
-    // A flag wins over the environment, which wins over the default; the last of
-    // repeated flags wins.
-    let get = |key: Key| -> Option<Raw> {
+/// The server's [`Config`] from its flags, ROOT and the environment.
+fn build(
+    flags: &[(&'static Opt, Raw)],
+    root: Option<String>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Config, UsageError> {
+    let sources = Sources { flags, env: &env };
+    let root = match root.or_else(|| env(ROOT_ENV)) {
+        Some(root) if !root.is_empty() => PathBuf::from(root),
+        _ if Path::new("/web").is_dir() => PathBuf::from("/web"),
+        _ => PathBuf::from("."),
+    };
+    Ok(Config {
+        root,
+        site: sources.site()?,
+        response: sources.response()?,
+        server: sources.server()?,
+    })
+}
+
+/// Where an option's value comes from: a flag wins over the environment, which
+/// wins over the default; the last of repeated flags wins.
+struct Sources<'a> {
+    flags: &'a [(&'static Opt, Raw)],
+    env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Sources<'_> {
+    fn get(&self, key: Key) -> Option<Raw> {
         let option = opt(key);
-        if let Some((_, raw)) = flags.iter().rev().find(|(o, _)| o.key == key) {
-            return Some(Raw {
-                value: raw.value.clone(),
-                source: raw.source.clone(),
-            });
+        if let Some((_, raw)) = self.flags.iter().rev().find(|(o, _)| o.key == key) {
+            return Some(raw.clone());
         }
         let var = option.env();
-        if let Some(value) = env(&var) {
+        if let Some(value) = (self.env)(&var) {
             return Some(Raw { value, source: var });
         }
         option.default.map(|value| Raw {
             value: value.to_string(),
             source: format!("the default of --{}", option.long),
         })
-    };
-    let switch = |key: Key| optional(get(key), parse_bool).map(|on| on.unwrap_or(false));
-    // Every option asked for this way has a default (a test parses them all).
-    let required = |key: Key| get(key).expect("an option with a default");
-
-    let root = match root.or_else(|| env(ROOT_ENV)) {
-        Some(root) if !root.is_empty() => PathBuf::from(root),
-        _ if Path::new("/web").is_dir() => PathBuf::from("/web"),
-        _ => PathBuf::from("."),
-    };
-
-    // Repeated -H flags add up; without any, the variable's lines do.
-    let mut headers: Vec<Raw> = flags
-        .iter()
-        .filter(|(opt, _)| opt.key == Key::Header)
-        .map(|(_, raw)| Raw {
-            value: raw.value.clone(),
-            source: raw.source.clone(),
-        })
-        .collect();
-    if headers.is_empty() {
-        let variable = opt(Key::Header).env();
-        if let Some(value) = env(&variable) {
-            headers = value
-                .lines()
-                .filter(|line| !line.trim().is_empty())
-                .map(|line| Raw {
-                    value: line.to_string(),
-                    source: variable.clone(),
-                })
-                .collect();
-        }
     }
 
-    let header_value = |key: Key| -> Result<HeaderValue, UsageError> {
-        let raw = required(key);
+    /// An option with a default (a test parses every default).
+    fn required(&self, key: Key) -> Raw {
+        self.get(key).expect("an option with a default")
+    }
+
+    fn switch(&self, key: Key) -> Result<bool, UsageError> {
+        optional(self.get(key), parse_bool).map(|on| on.unwrap_or(false))
+    }
+
+    fn header_value(&self, key: Key) -> Result<HeaderValue, UsageError> {
+        let raw = self.required(key);
         HeaderValue::from_str(raw.value.trim()).map_err(|_| raw.invalid("not a valid header value"))
-    };
-
-    let max_header_size = value(required(Key::MaxHeaderSize), parse_size)?;
-    if max_header_size < 8192 {
-        return Err(UsageError(
-            "--max-header-size must be at least 8KiB (8192 bytes)".into(),
-        ));
     }
 
-    Ok(Command::Serve(Box::new(Config {
-        root,
-        site: SiteOptions {
-            preload_limit: value(required(Key::PreloadLimit), parse_size)?,
-            max_memory: value(required(Key::MaxMemory), parse_size)?,
-            dotfiles: switch(Key::Dotfiles)?,
-            headers_file: get(Key::HeadersFile).map(|raw| PathBuf::from(raw.value)),
-            redirects_file: get(Key::RedirectsFile).map(|raw| PathBuf::from(raw.value)),
+    /// Repeated -H flags add up; without any, the variable's lines do.
+    fn headers(&self) -> Vec<Raw> {
+        let flags: Vec<Raw> = self
+            .flags
+            .iter()
+            .filter(|(opt, _)| opt.key == Key::Header)
+            .map(|(_, raw)| raw.clone())
+            .collect();
+        if !flags.is_empty() {
+            return flags;
+        }
+        let variable = opt(Key::Header).env();
+        let Some(value) = (self.env)(&variable) else {
+            return Vec::new();
+        };
+        value
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| Raw {
+                value: line.to_string(),
+                source: variable.clone(),
+            })
+            .collect()
+    }
+
+    /// The loader's slice.
+    fn site(&self) -> Result<SiteOptions, UsageError> {
+        Ok(SiteOptions {
+            preload_limit: value(self.required(Key::PreloadLimit), parse_size)?,
+            max_memory: value(self.required(Key::MaxMemory), parse_size)?,
+            dotfiles: self.switch(Key::Dotfiles)?,
+            headers_file: self
+                .get(Key::HeadersFile)
+                .map(|raw| PathBuf::from(raw.value)),
+            redirects_file: self
+                .get(Key::RedirectsFile)
+                .map(|raw| PathBuf::from(raw.value)),
             progress: None,
             cache: CachePolicy {
-                html: header_value(Key::CacheHtml)?,
-                hashed: header_value(Key::CacheHashed)?,
-                other: header_value(Key::CacheOther)?,
+                html: self.header_value(Key::CacheHtml)?,
+                hashed: self.header_value(Key::CacheHashed)?,
+                other: self.header_value(Key::CacheOther)?,
             },
-        },
-        response: ResponseOptions {
-            fallback: match (get(Key::Fallback), switch(Key::Spa)?) {
+        })
+    }
+
+    /// The HTTP layer's slice.
+    fn response(&self) -> Result<ResponseOptions, UsageError> {
+        Ok(ResponseOptions {
+            fallback: match (self.get(Key::Fallback), self.switch(Key::Spa)?) {
                 (Some(raw), _) => Some(parse_fallback(&raw.value).map_err(|why| raw.invalid(why))?),
                 (None, true) => Some("index.html".into()),
                 (None, false) => None,
             },
-            headers: headers
+            headers: self
+                .headers()
                 .iter()
                 .map(|raw| parse_header(&raw.value).map_err(|why| raw.invalid(why)))
                 .collect::<Result<_, _>>()?,
-        },
-        server: ServerOptions {
-            listen: value(required(Key::Listen), parse_listen)?,
-            max_connections: value(required(Key::MaxConnections), parse_count)?,
+        })
+    }
+
+    /// The server's slice.
+    fn server(&self) -> Result<ServerOptions, UsageError> {
+        let max_header_size = value(self.required(Key::MaxHeaderSize), parse_size)?;
+        if max_header_size < 8192 {
+            return Err(UsageError(
+                "--max-header-size must be at least 8KiB (8192 bytes)".into(),
+            ));
+        }
+        Ok(ServerOptions {
+            listen: value(self.required(Key::Listen), parse_listen)?,
+            max_connections: value(self.required(Key::MaxConnections), parse_count)?,
             max_header_size: max_header_size as usize,
-            header_timeout: value(required(Key::HeaderTimeout), parse_duration)?,
-            idle_timeout: value(required(Key::IdleTimeout), parse_duration)?,
-            send_timeout: value(required(Key::SendTimeout), parse_duration)?,
-            drain_delay: value(required(Key::DrainDelay), parse_duration_or_zero)?,
-            grace: value(required(Key::Grace), parse_duration_or_zero)?,
-            admin: optional(get(Key::Admin), parse_listen)?,
-            workers: optional(get(Key::Workers), parse_count)?
+            header_timeout: value(self.required(Key::HeaderTimeout), parse_duration)?,
+            idle_timeout: value(self.required(Key::IdleTimeout), parse_duration)?,
+            send_timeout: value(self.required(Key::SendTimeout), parse_duration)?,
+            drain_delay: value(self.required(Key::DrainDelay), parse_duration_or_zero)?,
+            grace: value(self.required(Key::Grace), parse_duration_or_zero)?,
+            admin: optional(self.get(Key::Admin), parse_listen)?,
+            workers: optional(self.get(Key::Workers), parse_count)?
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
-            access_log: !switch(Key::NoAccessLog)?,
-            log_format: value(required(Key::LogFormat), parse_log_format)?,
-        },
-    })))
+            access_log: !self.switch(Key::NoAccessLog)?,
+            log_format: value(self.required(Key::LogFormat), parse_log_format)?,
+        })
+    }
 }
 
 fn parse_healthcheck(mut parser: lexopt::Parser) -> Result<Command, UsageError> {

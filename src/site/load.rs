@@ -125,10 +125,7 @@ fn load_nodes<'f>(
 
 /// Matches every node's own path against the `_headers` rules once, and gives
 /// each node the index of its result; paths matching the same rules share one.
-fn match_own_paths(
-    nodes: &mut Nodes,
-    header_rules: &[rules::HeaderRule],
-) -> Vec<rules::PathRules> {
+fn match_own_paths(nodes: &mut Nodes, header_rules: &[rules::HeaderRule]) -> Vec<rules::PathRules> {
     let mut path_rules = vec![rules::PathRules::NONE];
     if header_rules.is_empty() {
         return path_rules;
