@@ -440,8 +440,9 @@ impl Responder {
             }
             _ => range::Ranged::Full,
         };
-        let (status, headers, start, len) = match ranged {
+        match ranged {
             range::Ranged::Full => {
+                let body = content_body(&variant.content, 0, variant.len, head_only);
                 let complete = own.and_then(|(id, rules)| {
                     self.heads.fields(id, &fields, |fields| {
                         let mut headers = full_headers(fields);
@@ -449,38 +450,43 @@ impl Responder {
                         headers
                     })
                 });
-                if let Some(headers) = complete {
-                    let body = content_body(&variant.content, 0, variant.len, head_only);
-                    return Answer::Complete(response(StatusCode::OK, headers, body));
+                match complete {
+                    Some(headers) => Answer::Complete(response(StatusCode::OK, headers, body)),
+                    None => Answer::bare(response(StatusCode::OK, full_headers(&fields), body)),
                 }
-                (StatusCode::OK, full_headers(&fields), 0, variant.len)
             }
             range::Ranged::Partial { start, end } => {
-                let mut headers = validator_headers(&fields);
-                content_headers(&mut headers, &fields);
-                let content_range = format!("bytes {start}-{end}/{}", variant.len);
-                headers.insert(
-                    CONTENT_RANGE,
-                    HeaderValue::try_from(content_range).expect("digits"),
-                );
-                headers.insert(CONTENT_LENGTH, HeaderValue::from(end - start + 1));
-                (StatusCode::PARTIAL_CONTENT, headers, start, end - start + 1)
+                let body = content_body(&variant.content, start, end - start + 1, head_only);
+                Answer::bare(partial(&fields, start, end, variant.len, body))
             }
-            range::Ranged::Unsatisfiable => {
-                let mut headers = HeaderMap::with_capacity(8);
-                let content_range = format!("bytes */{}", variant.len);
-                headers.insert(
-                    CONTENT_RANGE,
-                    HeaderValue::try_from(content_range).expect("digits"),
-                );
-                headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
-                let response = response(StatusCode::RANGE_NOT_SATISFIABLE, headers, Body::empty());
-                return Answer::bare(response);
-            }
-        };
-        let body = content_body(&variant.content, start, len, head_only);
-        Answer::bare(response(status, headers, body))
+            range::Ranged::Unsatisfiable => Answer::bare(unsatisfiable(variant.len)),
+        }
     }
+}
+
+/// 206 for bytes `start..=end` of `total`.
+fn partial(fields: &Fields<'_>, start: u64, end: u64, total: u64, body: Body) -> Response<Body> {
+    let mut headers = validator_headers(fields);
+    content_headers(&mut headers, fields);
+    let content_range = format!("bytes {start}-{end}/{total}");
+    headers.insert(
+        CONTENT_RANGE,
+        HeaderValue::try_from(content_range).expect("digits"),
+    );
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(end - start + 1));
+    response(StatusCode::PARTIAL_CONTENT, headers, body)
+}
+
+/// 416 for a file of `total` bytes.
+fn unsatisfiable(total: u64) -> Response<Body> {
+    let mut headers = HeaderMap::with_capacity(8);
+    let content_range = format!("bytes */{total}");
+    headers.insert(
+        CONTENT_RANGE,
+        HeaderValue::try_from(content_range).expect("digits"),
+    );
+    headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+    response(StatusCode::RANGE_NOT_SATISFIABLE, headers, Body::empty())
 }
 
 /// Validators and caching fields, which 200, 206 and 304 all carry.
