@@ -229,19 +229,7 @@ async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut s
             return;
         }
     }
-    // New handshakes are refused first, then what the kernel had queued is
-    // served: closing a listener resets the connections in its queue.
-    if let Err(e) = os::refuse_new_connections(&listener) {
-        log::warning(&format!(
-            "mote: could not stop new connections before closing the listener: {e}"
-        ));
-    }
-    let (_no_stop, queued_stop) = watch::channel(false);
-    let queued = SiteListener {
-        stop: &queued_stop,
-        ..accepting
-    };
-    queued.accept_queued().await;
+    serve_queue(&listener, &accepting).await;
     drop(listener);
     let open = options.max_connections - slots.available_permits();
     log::lifecycle(&format!(
@@ -249,8 +237,38 @@ async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut s
             options.grace
         ));
     let _ = stop_tx.send(true);
+    let ending = finish_connections(&slots, options, &mut signals).await;
+    log::lifecycle(&format!("mote: {ending}, exiting"));
+}
+
+/// Readies the site's listener to close without resetting what the kernel has
+/// queued (closing it resets its queue): new handshakes are refused, then the
+/// queue is served.
+async fn serve_queue(listener: &TcpListener, accepting: &SiteListener<'_>) {
+    if let Err(e) = os::refuse_new_connections(listener) {
+        log::warning(&format!(
+            "mote: could not stop new connections before closing the listener: {e}"
+        ));
+    }
+    // These get Connection: close and are not asked to stop: each has its one
+    // request to send.
+    let (_no_stop, queued_stop) = watch::channel(false);
+    let queued = SiteListener {
+        stop: &queued_stop,
+        ..*accepting
+    };
+    queued.accept_queued().await;
+}
+
+/// Waits for the open connections (each holds a slot) for the grace period, or
+/// until a second signal; says how it ended.
+async fn finish_connections(
+    slots: &Semaphore,
+    options: ServerOptions,
+    signals: &mut Signals,
+) -> String {
     let all_closed = slots.acquire_many(options.max_connections as u32);
-    let ending = tokio::select! {
+    tokio::select! {
         drained = tokio::time::timeout(options.grace, all_closed) => match drained {
             Ok(_) => "all connections closed".to_string(),
             Err(_) => format!(
@@ -262,8 +280,7 @@ async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut s
             "second signal ({second}), closing {} connection(s) now",
             options.max_connections - slots.available_permits()
         ),
-    };
-    log::lifecycle(&format!("mote: {ending}, exiting"));
+    }
 }
 
 /// The site's listener and what each of its connections needs.
