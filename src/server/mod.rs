@@ -245,6 +245,8 @@ async fn serve(listener: TcpListener, app: Router, options: ServerOptions, mut s
 /// queued (closing it resets its queue): new handshakes are refused, then the
 /// queue is served.
 async fn serve_queue(listener: &TcpListener, accepting: &SiteListener<'_>) {
+    // From here on every response closes its connection.
+    DRAINING.store(true, Ordering::Relaxed);
     if let Err(e) = os::refuse_new_connections(listener) {
         log::warning(&format!(
             "mote: could not stop new connections before closing the listener: {e}"
@@ -429,6 +431,7 @@ where
 {
     let _ = stream.set_nodelay(true);
     let reads = ReadCount::default();
+    let reads_so_far = reads.clone();
     let io = TokioIo::new(ConnIo::new(stream, reads.clone(), options.send_timeout));
     let connection = http1::Builder::new()
         .timer(HeadTimer::new(
@@ -446,8 +449,13 @@ where
     let result = tokio::select! {
         result = connection.as_mut() => result,
         _ = async { stop.wait_for(|&stop| stop).await.map(|_| ()) } => {
-            // Finish the response in flight, then close; an idle connection closes now.
-            connection.as_mut().graceful_shutdown();
+            // Finish the response in flight, then close; an idle kept-alive
+            // connection closes now. One that has read nothing yet was accepted
+            // with its request on the way: it is answered (with Connection: close)
+            // within its header timeout, not closed unanswered.
+            if reads_so_far.load(Ordering::Relaxed) > 0 {
+                connection.as_mut().graceful_shutdown();
+            }
             connection.await
         }
     };
