@@ -6,7 +6,7 @@ mod common;
 
 use std::os::unix::fs::symlink;
 
-use common::{run_mote, Server, TempDir};
+use common::{Server, TempDir};
 
 /// More files beyond --max-memory than the kernel allows mappings (one each):
 /// refused, naming vm.max_map_count and the --max-memory that fits; with it, the
@@ -18,13 +18,10 @@ fn more_files_than_mappings_are_refused_naming_the_memory_that_fits() {
         root.write(&format!("d{}/f{i}.txt", i % 100), format!("file {i:>8}"));
     }
     let dir = root.path().to_str().unwrap();
-    let (code, _, stderr) = run_mote(&["--listen", "127.0.0.1:0", "--max-memory", "1K", dir], &[]);
-    assert_eq!(code, Some(1), "{stderr}");
-    assert!(
-        stderr.contains("do not fit in --max-memory (1.0 KiB)"),
-        "{stderr}"
+    let stderr = common::refuses(
+        &["--max-memory", "1K", dir],
+        &["do not fit in --max-memory (1.0 KiB)", "vm.max_map_count"],
     );
-    assert!(stderr.contains("vm.max_map_count"), "{stderr}");
     let fits = stderr
         .split("raise --max-memory to at least ")
         .nth(1)
@@ -50,14 +47,9 @@ fn links_that_multiply_names_are_refused() {
         symlink(root.path().join("a"), root.path().join(format!("b/a{i}"))).unwrap();
         symlink(root.path().join("b"), root.path().join(format!("c/b{i}"))).unwrap();
     }
-    let (code, _, stderr) = run_mote(
-        &["--listen", "127.0.0.1:0", root.path().to_str().unwrap()],
-        &[],
-    );
-    assert_eq!(code, Some(1), "{stderr}");
-    assert!(
-        stderr.contains("more than 100000 names under links to directories"),
-        "{stderr}"
+    common::refuses(
+        &[root.path().to_str().unwrap()],
+        &["more than 100000 names under links to directories"],
     );
     // One level of links (2,550 names) is a site like any other.
     std::fs::remove_dir_all(root.path().join("c")).unwrap();
@@ -78,13 +70,8 @@ fn trees_deeper_than_the_limit_are_refused() {
     );
     drop(server);
     root.write(&format!("{}/leaf.txt", deep(129)), "leaf");
-    let (code, _, stderr) = run_mote(
-        &["--listen", "127.0.0.1:0", root.path().to_str().unwrap()],
-        &[],
-    );
-    assert_eq!(code, Some(1), "{stderr}");
-    assert!(
-        stderr.contains("is more than 128 directories deep"),
-        "{stderr}"
+    common::refuses(
+        &[root.path().to_str().unwrap()],
+        &["is more than 128 directories deep"],
     );
 }

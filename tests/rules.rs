@@ -570,37 +570,26 @@ fn rule_files_are_bounded() {
             .collect::<String>()
     };
     root.write("_headers", blocks(20_000));
-    let (code, _, stderr) = run_mote(&["--listen", "127.0.0.1:0", dir], &[]);
-    assert_eq!(code, Some(1), "{stderr}");
-    assert!(
-        stderr.contains("_headers line 2001: more than 1000 path patterns"),
-        "{stderr}"
+    common::refuses(
+        &[dir],
+        &["_headers line 2001: more than 1000 path patterns"],
     );
     root.write(
         "_headers",
         format!("/{}\n  X-A: 1\n", vec![":p"; 32_000].join("/")),
     );
-    let (code, _, stderr) = run_mote(&["--listen", "127.0.0.1:0", dir], &[]);
-    assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains("longer than 4096 bytes"), "{stderr}");
+    common::refuses(&[dir], &["longer than 4096 bytes"]);
     root.write(
         "_headers",
         format!("/{}\n  X-A: 1\n", vec![":p"; 100].join("/")),
     );
-    let (code, _, stderr) = run_mote(&["--listen", "127.0.0.1:0", dir], &[]);
-    assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains("more than 64 parts"), "{stderr}");
+    common::refuses(&[dir], &["more than 64 parts"]);
     let redirects = (0..4_001)
         .map(|i| format!("/r{i} /t{i}\n"))
         .collect::<String>();
     std::fs::remove_file(root.path().join("_headers")).unwrap();
     root.write("_redirects", redirects);
-    let (code, _, stderr) = run_mote(&["--listen", "127.0.0.1:0", dir], &[]);
-    assert_eq!(code, Some(1), "{stderr}");
-    assert!(
-        stderr.contains("_redirects line 4001: more than 4000 rules"),
-        "{stderr}"
-    );
+    common::refuses(&[dir], &["_redirects line 4001: more than 4000 rules"]);
     std::fs::remove_file(root.path().join("_redirects")).unwrap();
     root.write("_headers", blocks(1_000));
     let server = Server::start(root.path(), &[]);
@@ -640,13 +629,8 @@ fn rule_file_encodings() {
     assert_eq!(server.get("/").header("x-bom"), Some("gone"));
     drop(server);
     root.write("_headers", b"/*\n  X-A: 1\n/caf\xe9\n  X-B: 2\n");
-    let (code, _, stderr) = run_mote(
-        &["--listen", "127.0.0.1:0", root.path().to_str().unwrap()],
-        &[],
-    );
-    assert_eq!(code, Some(1), "{stderr}");
-    assert!(
-        stderr.contains("_headers line 3: byte 0xe9 is not UTF-8"),
-        "{stderr}"
+    common::refuses(
+        &[root.path().to_str().unwrap()],
+        &["_headers line 3: byte 0xe9 is not UTF-8"],
     );
 }

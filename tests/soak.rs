@@ -9,12 +9,12 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{bin, patterned, Response, TempDir};
+use common::{patterned, Response, TempDir};
 
 fn fds(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
@@ -88,28 +88,12 @@ fn soak_mixed_clients_then_sigterm() {
     root.write("index.html", "<h1>soak</h1>");
     root.write("asset.js", patterned(100_000, 61));
     root.write("big.bin", &big);
-    let mut child = Command::new(bin())
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--header-timeout",
-            "2s",
-            "--send-timeout",
-            "5s",
-        ])
-        .arg(root.path())
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
     // The log pipe is read for the start-up line and then never again: it stalls.
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    let addr: SocketAddr = common::listening_addr(&first).expect("the start-up line");
+    let (mut child, stdout, addr) = common::spawn_with_stdout_pipe(
+        root.path(),
+        &["--header-timeout", "2s", "--send-timeout", "5s"],
+    );
+    let pid = child.id();
     std::thread::sleep(Duration::from_millis(200));
     let fds_before = fds(pid);
     let rss_before = rss_kib(pid);

@@ -381,6 +381,19 @@ pub fn spawn_with_stdout_pipe(
     (child, stdout, addr)
 }
 
+/// Runs mote on a loopback port with `args` (ROOT last) and checks that it
+/// refuses to start: exit 1, with every one of `says` on stderr. Returns stderr.
+pub fn refuses(args: &[&str], says: &[&str]) -> String {
+    let mut all = vec!["--listen", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let (code, _, stderr) = run_mote(&all, &[]);
+    assert_eq!(code, Some(1), "{args:?}: {stderr}");
+    for said in says {
+        assert!(stderr.contains(said), "{args:?}: no {said:?} in {stderr}");
+    }
+    stderr
+}
+
 /// Runs mote with `args` to completion (for the usage and error paths). One
 /// that is still running after 20 s (it started serving where it should have
 /// refused) is killed and reported as exit `None`, so the test fails, not hangs.
