@@ -436,7 +436,7 @@ fn placeholders_and_splats_cannot_redirect_off_site() {
     root.write("index.html", "x");
     root.write(
         "_redirects",
-        "/site/:l  https://:l.example.com/  302\n/go*  /:splat  302\n/to/*  https://docs.example/:splat  302\n",
+        "/site/:l  https://:l.example.com/  302\n/go*  /:splat  302\n/to/*  https://docs.example/:splat  302\n/e/*  /:splat/x  302\n",
     );
     let server = Server::start(root.path(), &[]);
     for (path, location) in [
@@ -447,6 +447,9 @@ fn placeholders_and_splats_cannot_redirect_off_site() {
         ("/go//evil.com", "/%2Fevil.com"),
         ("/to/a%3Fx%23y", "https://docs.example/a%3Fx%23y"),
         ("/to/guide/intro", "https://docs.example/guide/intro"),
+        // An empty splat before the target's own `/` (found by fuzz/redirect_target).
+        ("/e/", "/%2Fx"),
+        ("/e/a", "/a/x"),
     ] {
         let r = server.get(path);
         assert_eq!(r.status, 302, "{path}");

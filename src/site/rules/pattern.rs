@@ -164,7 +164,7 @@ impl Captures<'_> {
     /// `//` (a reference to another host).
     pub fn substitute_location(&self, to: &str) -> String {
         let authority = authority_range(to);
-        self.fill(to, |out, value, at| {
+        let mut location = self.fill(to, |out, value, at| {
             let in_authority = authority.as_ref().is_some_and(|r| r.contains(&at));
             for (i, b) in value.bytes().enumerate() {
                 let encode = match in_authority {
@@ -177,7 +177,16 @@ impl Captures<'_> {
                     out.push(b as char);
                 }
             }
-        })
+        });
+        // An empty capture can leave the target's own next `/` or `\` second
+        // (`/:splat/x` with nothing captured is `//x`, another host): a
+        // path-only target stays a path on this host.
+        let path_only = to.starts_with('/') && !to.starts_with("//") && !to.starts_with("/\\");
+        if path_only && (location.starts_with("//") || location.starts_with("/\\")) {
+            let second = location.as_bytes()[1];
+            location.replace_range(1..2, &format!("%{second:02X}"));
+        }
+        location
     }
 
     /// `to` with each placeholder's value written by `put(out, value, offset
@@ -252,6 +261,10 @@ mod tests {
         assert_eq!(fill("/h/:h", "/h/a:1", "https://:h/"), "https://a%3A1/");
         assert_eq!(fill("/q/*", "/q/a?b#c", "/new/:splat"), "/new/a%3Fb%23c");
         assert_eq!(fill("/b/*", "/b/\\evil", "/:splat"), "/%5Cevil");
+        // An empty splat before the target's own `/`: still a path here.
+        assert_eq!(fill("/go/*", "/go/", "/:splat/x"), "/%2Fx");
+        assert_eq!(fill("/*", "/", "/:splat\\x"), "/%5Cx");
+        assert_eq!(fill("/*", "/", "//cdn.example/:splat"), "//cdn.example/");
         // A 200 rule's path is the site's own: filled as it is.
         let p = Pattern::parse("/en/*").unwrap();
         assert_eq!(p.matches("/en/a/b").unwrap().substitute("/:splat"), "/a/b");
