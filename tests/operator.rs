@@ -430,3 +430,26 @@ fn closing_the_listener_resets_no_queued_connection() {
     );
     assert_eq!(server.wait(Duration::from_secs(10)).code(), Some(0));
 }
+
+/// The oldest admin connection is closed at once when a new one is over the
+/// budget, also one that never sent a request: idle connections cannot pile up
+/// (each costs a descriptor) for even the admin port's 2 s header timeout.
+#[test]
+fn admin_connections_over_the_budget_close_the_oldest_at_once() {
+    let root = site();
+    let server = Server::start(root.path(), &["--admin", "127.0.0.1:0"]);
+    let admin = admin_addr(&server);
+    let silent: Vec<_> = (0..40).map(|_| common::connect(admin)).collect();
+    // 40 over a budget of 32: the first 8 are closed now, not in 2 s.
+    let mut oldest = &silent[0];
+    oldest
+        .set_read_timeout(Some(Duration::from_millis(1500)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let read = std::io::Read::read(&mut oldest, &mut byte);
+    assert!(
+        matches!(read, Ok(0)),
+        "the oldest connection was not closed: {read:?}"
+    );
+    assert_eq!(get_at(admin, "/livez", &[]).status, 200);
+}

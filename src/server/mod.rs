@@ -352,7 +352,7 @@ impl SiteListener<'_> {
             let metrics = metrics::get();
             metrics.connections_total.fetch_add(1, Ordering::Relaxed);
             metrics.connections_open.fetch_add(1, Ordering::Relaxed);
-            if !connection(stream, service, options, stop).await {
+            if !connection(stream, service, options, stop, Unread::Answer).await {
                 metrics.connection_errors.fetch_add(1, Ordering::Relaxed);
             }
             metrics.connections_open.fetch_sub(1, Ordering::Relaxed);
@@ -406,11 +406,28 @@ async fn serve_admin(listener: TcpListener, options: ServerOptions) {
         }
         let open = open.clone();
         tokio::spawn(async move {
-            connection(stream, TowerToHyperService::new(Admin), options, stop).await;
+            connection(
+                stream,
+                TowerToHyperService::new(Admin),
+                options,
+                stop,
+                Unread::Close,
+            )
+            .await;
             let mut open = open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             open.retain(|(other, _)| *other != id);
         });
     }
+}
+
+/// What `stop` does to a connection that has read nothing yet.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unread {
+    /// Answer it: the site's drain, where it was accepted with its request on
+    /// the way (it gets Connection: close, within its header timeout).
+    Answer,
+    /// Close it now: the admin port closing its oldest connection for a new one.
+    Close,
 }
 
 /// Serves one connection with its timeouts until it closes, or until `stop`
@@ -422,6 +439,7 @@ async fn connection<S, B>(
     service: S,
     options: ServerOptions,
     mut stop: watch::Receiver<bool>,
+    unread: Unread,
 ) -> bool
 where
     S: hyper::service::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>,
@@ -450,10 +468,10 @@ where
         result = connection.as_mut() => result,
         _ = async { stop.wait_for(|&stop| stop).await.map(|_| ()) } => {
             // Finish the response in flight, then close; an idle kept-alive
-            // connection closes now. One that has read nothing yet was accepted
-            // with its request on the way: it is answered (with Connection: close)
-            // within its header timeout, not closed unanswered.
-            if reads_so_far.load(Ordering::Relaxed) > 0 {
+            // connection closes now. One that has read nothing yet is as `unread`
+            // says (on the site, accepted with its request on the way: answered,
+            // not closed unanswered).
+            if unread == Unread::Close || reads_so_far.load(Ordering::Relaxed) > 0 {
                 connection.as_mut().graceful_shutdown();
             }
             connection.await
