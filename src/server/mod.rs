@@ -331,11 +331,15 @@ impl SiteListener<'_> {
             let Ok(permit) = self.slots.clone().try_acquire_owned() else {
                 return;
             };
-            // One poll: Ready with what is queued, Pending once it is empty.
-            match tokio::time::timeout(Duration::ZERO, self.listener.accept()).await {
-                Ok(Ok((stream, peer))) => self.spawn(stream, peer, permit),
-                Ok(Err(e)) if is_per_connection(&e) => {}
-                _ => return,
+            // The accept syscall itself until the queue is empty: tokio's accept
+            // tries it only once its reactor has seen the listener readable, and
+            // connections queued since its last turn would be missed (and reset).
+            match os::accept_now(self.listener)
+                .and_then(|(stream, peer)| Ok((TcpStream::from_std(stream)?, peer)))
+            {
+                Ok((stream, peer)) => self.spawn(stream, peer, permit),
+                Err(e) if is_per_connection(&e) => {}
+                Err(_) => return,
             }
         }
     }

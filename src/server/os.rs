@@ -140,3 +140,31 @@ pub fn refuse_new_connections(listener: &impl AsRawFd) -> io::Result<()> {
         _ => Err(io::Error::last_os_error()),
     }
 }
+
+/// One connection from a listener's queue, by the accept syscall now (non-
+/// blocking, close-on-exec): `WouldBlock` once the queue is empty.
+pub fn accept_now(
+    listener: &impl AsRawFd,
+) -> io::Result<(std::net::TcpStream, std::net::SocketAddr)> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: accept4 with null address pointers on an open listening socket; a
+    // returned descriptor is new and owned by the TcpStream made from it.
+    let fd = unsafe {
+        libc::accept4(
+            listener.as_raw_fd(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a connected socket this function just received.
+    let stream = unsafe { std::net::TcpStream::from_raw_fd(fd) };
+    // A client that has already gone is that one connection's end, not the queue's.
+    let peer = stream
+        .peer_addr()
+        .map_err(|_| io::Error::from(io::ErrorKind::ConnectionAborted))?;
+    Ok((stream, peer))
+}
