@@ -53,6 +53,8 @@ step "cargo doc (no warnings)" env RUSTDOCFLAGS="-D warnings" cargo doc --locked
 # The soak (tests/soak.rs) runs 5 s on a developer machine, 60 s in CI.
 if [ "${CI:-}" = true ]; then export MOTE_SOAK_SECONDS="${MOTE_SOAK_SECONDS:-60}"; fi
 step "cargo test" cargo test --locked
+# Hashed-asset caching against real bundler outputs (pinned PyPI wheels, Sphinx, rustdoc).
+step "real build outputs: hashed assets immutable, nothing else (tests/corpus/run.py)" python3 tests/corpus/run.py
 # The black-box suites again, against the static release binary that ships.
 static_black_box() {
   local bin

@@ -15,8 +15,8 @@ use http::HeaderValue;
 
 use super::walk::{walk, Found};
 use super::{
-    at, has_content_hash, human_bytes, mapped, mime, rules, Entry, LastModified, LoadError,
-    LoadStats, Node, Resource, Site, SiteOptions, Variant,
+    at, human_bytes, mapped, mime, rules, Entry, Immutable, LastModified, LoadError, LoadStats,
+    Node, Resource, Site, SiteOptions, Variant,
 };
 use crate::content_coding::ContentCoding;
 
@@ -89,6 +89,7 @@ fn load_nodes<'f>(
     };
     let mut nodes: Nodes = HashMap::with_capacity(files.len() + dirs.len());
     let mut resources: HashMap<&str, Arc<Resource>> = HashMap::new();
+    let immutable = Immutable::of(files.iter().map(|f| f.rel.as_str()));
     let copy = copies(files, options);
     check_mappings(root, files, &copy, options)?;
     let mut loader = Loader {
@@ -105,7 +106,7 @@ fn load_nodes<'f>(
                 progress(n, loader.stats.memory_bytes + loader.stats.mapped_bytes);
             }
         }
-        let resource = match loader.resource(file, &by_rel) {
+        let resource = match loader.resource(file, &by_rel, &immutable) {
             Ok(resource) => Arc::new(resource),
             // An unreadable file is skipped with a warning, not fatal.
             Err(e) => {
@@ -319,6 +320,7 @@ impl Loader<'_> {
         &mut self,
         file: &Found,
         by_rel: &HashMap<&str, &Found>,
+        immutable: &Immutable,
     ) -> Result<Resource, LoadError> {
         let identity = self.variant(ContentCoding::Identity, file)?;
         let mut variants = vec![identity];
@@ -343,7 +345,7 @@ impl Loader<'_> {
         let cache = &self.options.cache;
         let cache_control = if mime::is_html(content_type) {
             &cache.html
-        } else if has_content_hash(file_name) {
+        } else if immutable.contains(&file.rel) {
             &cache.hashed
         } else {
             &cache.other

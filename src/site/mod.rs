@@ -26,7 +26,7 @@ pub mod mime;
 pub mod rules;
 mod walk;
 
-pub use hashed::has_content_hash;
+pub use hashed::{has_content_hash, Immutable};
 pub use load::MAX_MAPPINGS;
 pub use walk::{MAX_DEPTH, MAX_LINKED_NAMES, MAX_NAMES};
 
@@ -60,7 +60,7 @@ pub struct SiteOptions {
 pub struct CachePolicy {
     /// HTML pages: revalidated on every use by default (`no-cache`).
     pub html: HeaderValue,
-    /// Names that carry a content hash (see [`has_content_hash`]).
+    /// Files that never change under their name (see [`Immutable`]).
     pub hashed: HeaderValue,
     /// Everything else.
     pub other: HeaderValue,
