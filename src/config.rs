@@ -64,6 +64,10 @@ pub enum Key {
     RedirectsFile,
     /// `--dotfiles`
     Dotfiles,
+    /// `--no-clean-urls`
+    NoCleanUrls,
+    /// `--env-js`
+    EnvJs,
     /// `--no-access-log`
     NoAccessLog,
     /// `--log-format`
@@ -161,6 +165,25 @@ pub const OPTIONS: &[Opt] = &[
         value: None,
         default: None,
         help: "Serve files and directories whose names start with '.'",
+    },
+    Opt {
+        key: Key::NoCleanUrls,
+        long: "no-clean-urls",
+        short: None,
+        value: None,
+        default: None,
+        help: "Do not serve about.html at /about (clean URLs are on by default where no\n\
+               file or directory 'about' exists)",
+    },
+    Opt {
+        key: Key::EnvJs,
+        long: "env-js",
+        short: None,
+        value: Some("PATH"),
+        default: None,
+        help: "Serve the variables MOTE_PUBLIC_* as window.__ENV = {...} at PATH (like\n\
+               /env.js; no-cache; no other variable is exposed; a file of ROOT there is\n\
+               refused)",
     },
     Opt {
         key: Key::NoAccessLog,
@@ -388,6 +411,9 @@ pub struct Config {
     pub response: ResponseOptions,
     /// For [`crate::server::run`].
     pub server: ServerOptions,
+    /// `--env-js`: the key to serve the `MOTE_PUBLIC_*` variables at; the binary
+    /// makes the file from its environment ([`crate::site::env_js`]).
+    pub env_js: Option<String>,
 }
 
 /// One option's raw value and where it came from, for error messages.
@@ -487,6 +513,10 @@ fn build(
         site: sources.site()?,
         response: sources.response()?,
         server: sources.server()?,
+        env_js: match sources.get(Key::EnvJs) {
+            Some(raw) => Some(parse_site_path(&raw.value).map_err(|why| raw.invalid(why))?),
+            None => None,
+        },
     })
 }
 
@@ -558,6 +588,8 @@ impl Sources<'_> {
             preload_limit: value(self.required(Key::PreloadLimit), parse_size)?,
             max_memory: value(self.required(Key::MaxMemory), parse_size)?,
             dotfiles: self.switch(Key::Dotfiles)?,
+            clean_urls: !self.switch(Key::NoCleanUrls)?,
+            generated: Vec::new(),
             headers_file: self
                 .get(Key::HeadersFile)
                 .map(|raw| PathBuf::from(raw.value)),
@@ -577,7 +609,9 @@ impl Sources<'_> {
     fn response(&self) -> Result<ResponseOptions, UsageError> {
         Ok(ResponseOptions {
             fallback: match (self.get(Key::Fallback), self.switch(Key::Spa)?) {
-                (Some(raw), _) => Some(parse_fallback(&raw.value).map_err(|why| raw.invalid(why))?),
+                (Some(raw), _) => {
+                    Some(parse_site_path(&raw.value).map_err(|why| raw.invalid(why))?)
+                }
                 (None, true) => Some("index.html".into()),
                 (None, false) => None,
             },
@@ -741,7 +775,8 @@ fn parse_log_format(s: &str) -> Result<LogFormat, String> {
 }
 
 /// A fallback file: a path inside ROOT, given with or without its leading slash.
-fn parse_fallback(s: &str) -> Result<String, String> {
+/// A path in the site (`index.html`, `/env.js`) -> its key; also `--env-js`'s.
+fn parse_site_path(s: &str) -> Result<String, String> {
     let key = s.trim().trim_start_matches('/');
     if key.is_empty()
         || key

@@ -49,6 +49,12 @@ fn serve(mut config: Config) -> Result<(), Box<dyn std::error::Error>> {
         };
         say_err(&format!("mote: loading ROOT: {files} files{loaded} so far"));
     });
+    if let Some(key) = config.env_js.take() {
+        config.site.generated.push(
+            mote::site::env_js(key, std::env::vars_os())
+                .map_err(|why| format!("--env-js: {why}"))?,
+        );
+    }
     let site = Site::load(&config.root, &config.site).map_err(|e| match e.error.kind() {
         std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput => e.to_string(),
         _ => format!("{e} (ROOT must be a readable directory)"),

@@ -264,7 +264,7 @@ impl Responder {
                 (Some(Node::Dir { .. }), false) => Answer::bare(redirect_to_dir(&key, query)),
                 _ => Answer::bare(match redirect(false) {
                     Some(redirected) => redirected,
-                    None => self.fallback(headers, head_only),
+                    None => self.fallback(&key, headers, head_only),
                 }),
             },
         };
@@ -323,28 +323,34 @@ impl Responder {
                 response.headers_mut().insert(LOCATION, location);
                 Some(response)
             }
-            rules::RedirectRule::Rewrite(target) => Some(match path::resolve(&target) {
+            rules::RedirectRule::Rewrite(target, status) => Some(match path::resolve(&target) {
                 // The file served must admit the request as if asked for by name.
-                Ok(safe) => match (self.site.get_with_rules(&safe.key), safe.trailing_slash) {
-                    (Some((_, rules, _)), _) if !self.admitted(rules, headers) => {
-                        unauthorized(head_only)
+                Ok(safe) => {
+                    let resource = match (self.site.get_with_rules(&safe.key), safe.trailing_slash)
+                    {
+                        (Some((_, rules, _)), _) if !self.admitted(rules, headers) => {
+                            return Some(unauthorized(head_only));
+                        }
+                        (Some((Node::File(resource), _, _)), false) => Some(resource),
+                        (Some((Node::Dir { index: Some(index) }, _, _)), _) => Some(index),
+                        _ => None,
+                    };
+                    match resource {
+                        Some(resource) if status == StatusCode::OK => self
+                            .serve(resource, headers, head_only, None)
+                            .into_response(),
+                        Some(resource) => error_page(status, resource, head_only),
+                        None => self.not_found(&safe.key, head_only),
                     }
-                    (Some((Node::File(resource), _, _)), false) => self
-                        .serve(resource, headers, head_only, None)
-                        .into_response(),
-                    (Some((Node::Dir { index: Some(index) }, _, _)), _) => {
-                        self.serve(index, headers, head_only, None).into_response()
-                    }
-                    _ => self.not_found(head_only),
-                },
-                Err(_) => self.not_found(head_only),
+                }
+                Err(_) => self.not_found("", head_only),
             }),
         }
     }
 
     /// `--fallback`: the file for a browser navigating to a path that is not
     /// there (its Accept names text/html); 404 for anything else.
-    fn fallback(&self, headers: &HeaderMap, head_only: bool) -> Response<Body> {
+    fn fallback(&self, key: &str, headers: &HeaderMap, head_only: bool) -> Response<Body> {
         let navigating = headers.get_all(ACCEPT).iter().any(|value| {
             value
                 .as_bytes()
@@ -357,9 +363,9 @@ impl Responder {
                 Some((Node::File(resource), _, _)) => self
                     .serve(resource, headers, head_only, None)
                     .into_response(),
-                _ => self.not_found(head_only),
+                _ => self.not_found(key, head_only),
             },
-            _ => self.not_found(head_only),
+            _ => self.not_found(key, head_only),
         }
     }
 
@@ -373,18 +379,12 @@ impl Responder {
                 .all(|&guard| rules::authorized(&self.site.header_rules[guard], headers))
     }
 
-    /// 404, with ROOT/404.html as the body when there is one.
-    fn not_found(&self, head_only: bool) -> Response<Body> {
-        let Some(page) = &self.site.not_found else {
-            return plain(StatusCode::NOT_FOUND, head_only);
-        };
-        let variant = page.identity();
-        let mut headers = HeaderMap::with_capacity(8);
-        headers.insert(CONTENT_TYPE, page.content_type.clone());
-        headers.insert(CACHE_CONTROL, NO_CACHE);
-        headers.insert(CONTENT_LENGTH, variant.content_length.clone());
-        let body = content_body(&variant.content, 0, variant.len, head_only);
-        response(StatusCode::NOT_FOUND, headers, body)
+    /// 404 for a miss at `key`, with the nearest `404.html` as the body.
+    fn not_found(&self, key: &str, head_only: bool) -> Response<Body> {
+        match self.site.not_found_page(key) {
+            Some(page) => error_page(StatusCode::NOT_FOUND, page, head_only),
+            None => plain(StatusCode::NOT_FOUND, head_only),
+        }
     }
 
     /// GET/HEAD of a resource: pick the coding, evaluate preconditions, apply
@@ -462,6 +462,19 @@ impl Responder {
             range::Ranged::Unsatisfiable => Answer::bare(unsatisfiable(variant.len)),
         }
     }
+}
+
+/// A file's content as the body of an error status (a 404 page, a `_redirects`
+/// 404 or 410 rule): identity coding, never cached without revalidation, no
+/// validators (a 304 or a range of an error makes no sense).
+fn error_page(status: StatusCode, page: &Resource, head_only: bool) -> Response<Body> {
+    let variant = page.identity();
+    let mut headers = HeaderMap::with_capacity(8);
+    headers.insert(CONTENT_TYPE, page.content_type.clone());
+    headers.insert(CACHE_CONTROL, NO_CACHE);
+    headers.insert(CONTENT_LENGTH, variant.content_length.clone());
+    let body = content_body(&variant.content, 0, variant.len, head_only);
+    response(status, headers, body)
 }
 
 /// 206 for bytes `start..=end` of `total`.

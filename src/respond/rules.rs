@@ -5,7 +5,7 @@
 use http::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{HeaderMap, StatusCode};
 
-use crate::site::rules::{HeaderEdit, HeaderRule, PathRules, Redirect};
+use crate::site::rules::{serves, HeaderEdit, HeaderRule, PathRules, Redirect};
 
 /// What the redirect rules say about a path.
 pub enum RedirectRule {
@@ -13,8 +13,8 @@ pub enum RedirectRule {
     None,
     /// Redirect with this status to this Location.
     Redirect(StatusCode, HeaderValue),
-    /// Serve this path of the site instead (a 200 rule).
-    Rewrite(String),
+    /// Serve this path of the site instead, with this status (a 200, 404 or 410 rule).
+    Rewrite(String, StatusCode),
 }
 
 /// The first rule matching `path` (forced rules only, or unforced only).
@@ -28,8 +28,9 @@ pub fn first_redirect(
         let Some(captures) = rule.from.matches(path) else {
             continue;
         };
-        if rule.status == 200 {
-            return RedirectRule::Rewrite(captures.substitute(&rule.to));
+        if serves(rule.status) {
+            let status = StatusCode::from_u16(rule.status).unwrap_or(StatusCode::OK);
+            return RedirectRule::Rewrite(captures.substitute(&rule.to), status);
         }
         let target = captures.substitute_location(&rule.to);
         let mut location = encode_location(&target);

@@ -15,8 +15,8 @@ use http::HeaderValue;
 
 use super::walk::{walk, Found};
 use super::{
-    at, human_bytes, mapped, mime, rules, Entry, Immutable, LastModified, LoadError, LoadStats,
-    Node, Resource, Site, SiteOptions, Variant,
+    at, human_bytes, mapped, mime, rules, Entry, GeneratedFile, Immutable, LastModified, LoadError,
+    LoadStats, Node, Resource, Site, SiteOptions, Variant,
 };
 use crate::content_coding::ContentCoding;
 
@@ -36,6 +36,10 @@ impl Site {
 
         let (mut nodes, resources) = load_nodes(&root, &files, dirs, options, &mut stats)?;
         stats.files = resources.len();
+        add_generated(&root, &mut nodes, &options.generated)?;
+        if options.clean_urls {
+            add_clean_urls(&mut nodes, &resources);
+        }
         stats.elapsed = started.elapsed();
         // Whether the site answers a path itself: a file, or a directory (its
         // index, or the redirect to its trailing slash).
@@ -55,7 +59,7 @@ impl Site {
         )?;
         let path_rules = match_own_paths(&mut nodes, &header_rules);
         Ok(Site {
-            not_found: resources.get("404.html").cloned(),
+            not_found: not_found_pages(&resources),
             nodes,
             path_rules,
             stats,
@@ -122,6 +126,76 @@ fn load_nodes<'f>(
         nodes.insert(dir.into(), Entry::new(Node::Dir { index }));
     }
     Ok((nodes, resources))
+}
+
+/// The files made at start, each at a key no file or directory of ROOT has.
+fn add_generated(
+    root: &Path,
+    nodes: &mut Nodes,
+    generated: &[GeneratedFile],
+) -> Result<(), LoadError> {
+    for file in generated {
+        if nodes.contains_key(file.key.as_str()) {
+            let why = format!(
+                "{} /{}: the site has a file or directory there already; choose another path",
+                file.origin, file.key
+            );
+            return Err(LoadError::limit(&root.join(&file.key), why));
+        }
+        let hash = xxhash_rust::xxh3::xxh3_128(&file.content);
+        let len = file.content.len() as u64;
+        let variant = Variant {
+            encoding: ContentCoding::Identity,
+            content: file.content.clone(),
+            len,
+            etag: HeaderValue::try_from(format!("\"{hash:032x}\""))
+                .expect("hex is a valid header value"),
+            content_length: HeaderValue::from(len),
+        };
+        let name = file.key.rsplit('/').next().unwrap_or(&file.key);
+        let resource = Resource {
+            encodings: vec![ContentCoding::Identity],
+            variants: vec![variant],
+            content_type: HeaderValue::from_static(mime::content_type(name)),
+            cache_control: HeaderValue::from_static("no-cache"),
+            last_modified: None,
+        };
+        nodes.insert(
+            file.key.as_str().into(),
+            Entry::new(Node::File(Arc::new(resource))),
+        );
+    }
+    Ok(())
+}
+
+/// Clean URLs: `about` serves `about.html` where no file or directory `about`
+/// exists (as Netlify, Cloudflare Pages and Vercel do for the `.html` files that
+/// Next.js's export, Nuxt or Hugo write). The same resource, so ETag, Range and
+/// the precompressed siblings come along; `index.html` is already its directory's.
+fn add_clean_urls(nodes: &mut Nodes, resources: &HashMap<&str, Arc<Resource>>) {
+    for (rel, resource) in resources {
+        let Some(clean) = rel.strip_suffix(".html") else {
+            continue;
+        };
+        let is_index = clean == "index" || clean.ends_with("/index");
+        if !is_index && !clean.is_empty() && !clean.ends_with('/') && !nodes.contains_key(clean) {
+            nodes.insert(clean.into(), Entry::new(Node::File(resource.clone())));
+        }
+    }
+}
+
+/// Every directory's `404.html`, by the directory's key (`""` for ROOT).
+fn not_found_pages(resources: &HashMap<&str, Arc<Resource>>) -> HashMap<Box<str>, Arc<Resource>> {
+    resources
+        .iter()
+        .filter_map(|(rel, resource)| {
+            let dir = match *rel {
+                "404.html" => "",
+                rel => rel.strip_suffix("/404.html")?,
+            };
+            Some((dir.into(), resource.clone()))
+        })
+        .collect()
 }
 
 /// Matches every node's own path against the `_headers` rules once, and gives

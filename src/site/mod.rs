@@ -19,6 +19,7 @@ use http::HeaderValue;
 
 use crate::content_coding::ContentCoding;
 
+mod generated;
 mod hashed;
 mod load;
 mod mapped;
@@ -26,6 +27,7 @@ pub mod mime;
 pub mod rules;
 mod walk;
 
+pub use generated::{env_js, GeneratedFile, ENV_PREFIX};
 pub use hashed::{has_content_hash, Immutable};
 pub use load::MAX_MAPPINGS;
 pub use walk::{MAX_DEPTH, MAX_LINKED_NAMES, MAX_NAMES};
@@ -43,6 +45,10 @@ pub struct SiteOptions {
     pub max_memory: u64,
     /// Serve files and directories whose names start with `.`.
     pub dotfiles: bool,
+    /// `/about` serves `about.html` when nothing else is called `about`.
+    pub clean_urls: bool,
+    /// Files made at start (`--env-js`), served `no-cache` beside ROOT's.
+    pub generated: Vec<GeneratedFile>,
     /// `Cache-Control` by kind of file.
     pub cache: CachePolicy,
     /// The `_headers` file; `None`: `ROOT/_headers` if there is one.
@@ -73,6 +79,8 @@ impl Default for SiteOptions {
             preload_limit: 4 << 20,
             max_memory: 512 << 20,
             dotfiles: false,
+            clean_urls: true,
+            generated: Vec::new(),
             cache: CachePolicy::default(),
             headers_file: None,
             redirects_file: None,
@@ -99,8 +107,8 @@ pub struct Site {
     /// The distinct results of matching `_headers` against the nodes' own paths;
     /// [`Entry::rules`] points into it (0: no rules).
     path_rules: Vec<rules::PathRules>,
-    /// ROOT/404.html, the body of every 404 when present.
-    pub not_found: Option<Arc<Resource>>,
+    /// The `404.html` pages, by the key of their directory (see [`Site::not_found_page`]).
+    not_found: HashMap<Box<str>, Arc<Resource>>,
     /// What the walk found, for the start-up line.
     pub stats: LoadStats,
     /// `_headers`, in file order.
@@ -300,6 +308,24 @@ impl Site {
         let entry = self.nodes.get(path)?;
         let id = entry.rules as usize;
         Some((&entry.node, &self.path_rules[id], id))
+    }
+
+    /// The page for a miss at `key`: the `404.html` of the nearest directory at or
+    /// above it that has one, ROOT's last (as Cloudflare Pages looks for it).
+    pub fn not_found_page(&self, key: &str) -> Option<&Arc<Resource>> {
+        if self.not_found.is_empty() {
+            return None;
+        }
+        let mut dir = key;
+        loop {
+            if let Some(page) = self.not_found.get(dir) {
+                return Some(page);
+            }
+            if dir.is_empty() {
+                return None;
+            }
+            dir = dir.rsplit_once('/').map_or("", |(parent, _)| parent);
+        }
     }
 
     /// How many distinct rule sets the nodes' own paths have (1 without `_headers`).

@@ -8,8 +8,8 @@
 //! pattern apply to every response whose path it matches (all matching blocks,
 //! values of one name joined with `, `); `! Name` removes a header; `Basic-Auth:
 //! user:password [user2:password2]` protects the paths. In `_redirects`, a line is
-//! `from to [status]`: 301 (the default), 302, 303, 307, 308, or 200 to serve
-//! another file of the site; the splat and placeholders carry into `to`, which may
+//! `from to [status]`: 301 (the default), 302, 303, 307, 308, 200 to serve
+//! another file of the site, or 404 or 410 to serve one with that status; the splat and placeholders carry into `to`, which may
 //! be an absolute URL. A rule applies only where no file answers the path (as on
 //! Netlify), unless its status ends in `!` (forced).
 
@@ -24,7 +24,7 @@ pub use headers::{
     PathRules, FRAMING_FIELDS, MAX_HEADER_RULES,
 };
 pub use pattern::{Captures, Pattern, MAX_PARTS};
-pub use redirects::{parse_redirects, Redirect, MAX_HOPS, MAX_REDIRECTS};
+pub use redirects::{parse_redirects, serves, Redirect, MAX_HOPS, MAX_REDIRECTS};
 
 /// The longest line a rule file may have (Cloudflare Pages allows 2,000
 /// characters; a little more here).

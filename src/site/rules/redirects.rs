@@ -17,6 +17,12 @@ pub struct Redirect {
     pub force: bool,
 }
 
+/// Whether a rule of this status serves a file of the site (200, or 404 and 410
+/// with that status: Netlify's custom not-found pages) rather than redirecting.
+pub fn serves(status: u16) -> bool {
+    matches!(status, 200 | 404 | 410)
+}
+
 /// The most rules a `_redirects` file may have: a path no file answers is
 /// matched against each of them, and the loop check at start against all.
 pub const MAX_REDIRECTS: usize = 4_000;
@@ -83,10 +89,11 @@ fn parse_rule(line: &str, answers: &impl Fn(&str) -> bool) -> Result<Redirect, S
         None => (status, false),
     };
     let status: u16 = match status.parse() {
-        Ok(code @ (200 | 301 | 302 | 303 | 307 | 308)) => code,
+        Ok(code @ (200 | 301 | 302 | 303 | 307 | 308 | 404 | 410)) => code,
         _ => {
             return Err(format!(
-                "status '{status}': use 301, 302, 303, 307, 308, or 200 to serve another file"
+                "status '{status}': use 301, 302, 303, 307, 308, 200 to serve another file, \
+                 or 404 or 410 to serve one with that status"
             ))
         }
     };
@@ -115,13 +122,15 @@ fn check_target(
             "target '{to}' must be a path (/...) or an http(s) URL"
         ));
     }
-    if status == 200 && absolute {
-        return Err("a 200 rule serves a file of the site: its target must be a path".into());
+    if serves(status) && absolute {
+        return Err(format!(
+            "a {status} rule serves a file of the site: its target must be a path"
+        ));
     }
     if HeaderValue::from_str(to).is_err() {
         return Err(format!("target '{to}' is not a valid Location"));
     }
-    if status != 200 && !absolute {
+    if !serves(status) && !absolute {
         let target_path = to.split('?').next().unwrap_or(to);
         if from.matches(target_path).is_some() && (force || !answers(target_path)) {
             return Err(format!(
@@ -142,7 +151,7 @@ fn redirect_loop(
     answers: &impl Fn(&str) -> bool,
 ) -> Option<Vec<String>> {
     let rule = &rules[start];
-    if rule.status == 200 || is_absolute(&rule.to) {
+    if serves(rule.status) || is_absolute(&rule.to) {
         return None;
     }
     let mut path = rule.from.example();
@@ -154,7 +163,7 @@ fn redirect_loop(
             .chain(rules.iter().filter(|r| !r.force && !answers(&path)))
             .find_map(|r| r.from.matches(&path).map(|captures| (r, captures)));
         let (rule, captures) = next?;
-        if rule.status == 200 || is_absolute(&rule.to) {
+        if serves(rule.status) || is_absolute(&rule.to) {
             return None;
         }
         let target = captures.substitute(&rule.to);
@@ -197,7 +206,8 @@ mod tests {
         for (text, why) in [
             ("/a /a\n", "redirects to itself"),
             ("/a/* /a/:splat 302\n", "redirects to itself"),
-            ("/a /b 404\n", "use 301"),
+            ("/a /b 451\n", "use 301"),
+            ("/a https://x/ 410\n", "must be a path"),
             ("/a\n", "expected 'from to [status]'"),
             ("/a /b 301 Country=nz\n", "not supported"),
             ("/a b\n", "must be a path"),
