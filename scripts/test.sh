@@ -129,7 +129,7 @@ fi
 step "deploy: Kubernetes manifest (mote's rules)" python3 tests/deploy/validate.py
 # Real tools over hand-written checks: Kubernetes' own schemas, hadolint, shellcheck.
 if needs kubernetes-validate --version; then
-  step "deploy: Kubernetes manifest against Kubernetes' schemas" kubernetes-validate --strict deploy/kubernetes.yaml
+  step "deploy: Kubernetes manifests against Kubernetes' schemas" kubernetes-validate --strict deploy/kubernetes.yaml deploy/autoscaling.yaml
 fi
 if needs hadolint --version; then
   step "Dockerfile: hadolint" hadolint Dockerfile

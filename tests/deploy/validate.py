@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""Parses deploy/kubernetes.yaml and checks what the README promises of it:
-a Deployment and a Service, non-root, read-only root, no capabilities, httpGet
-probes on the container port, resource requests, and a Service that reaches it.
-Ends with "N passed, M failed"."""
+"""Parses deploy/kubernetes.yaml and deploy/autoscaling.yaml and checks what the
+README promises of them: a Deployment, a Service and a PodDisruptionBudget,
+non-root, read-only root, no capabilities, httpGet probes on the container port,
+resource requests, a Service that reaches it, a budget that lets a drain evict a
+replica and keeps one, and an autoscaler on the Deployment that never goes below
+what the budget needs. (kubernetes-validate --strict checks them against
+Kubernetes' own schemas.) Ends with "N passed, M failed"."""
 import os
 import sys
 
@@ -11,6 +14,8 @@ import yaml
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 with open(os.path.join(root, "deploy", "kubernetes.yaml")) as f:
     docs = [d for d in yaml.safe_load_all(f) if d]
+with open(os.path.join(root, "deploy", "autoscaling.yaml")) as f:
+    scaling = [d for d in yaml.safe_load_all(f) if d]
 results = []
 
 
@@ -20,7 +25,8 @@ def check(name, ok):
 
 
 by_kind = {d["kind"]: d for d in docs}
-check("a Deployment and a Service", set(by_kind) == {"Deployment", "Service"})
+check("a Deployment, a Service and a PodDisruptionBudget",
+      sorted(d["kind"] for d in docs) == ["Deployment", "PodDisruptionBudget", "Service"])
 dep = by_kind.get("Deployment", {})
 pod = dep.get("spec", {}).get("template", {}).get("spec", {})
 labels = dep.get("spec", {}).get("template", {}).get("metadata", {}).get("labels", {})
@@ -56,6 +62,23 @@ check("resource requests for cpu and memory", "cpu" in requests and "memory" in 
 svc = by_kind.get("Service", {})
 check("Service selects the pods", svc["spec"]["selector"].items() <= labels.items())
 check("Service targets the http port", all(p["targetPort"] in ("http", 8080) for p in svc["spec"]["ports"]))
+
+pdb = by_kind.get("PodDisruptionBudget", {}).get("spec", {})
+replicas = dep["spec"].get("replicas", 1)
+check("PodDisruptionBudget selects the pods", pdb.get("selector", {}).get("matchLabels", {}).items() <= labels.items()
+      and pdb.get("selector", {}).get("matchLabels"))
+check("PodDisruptionBudget keeps one serving and lets a drain evict one",
+      1 <= pdb.get("minAvailable", 0) < replicas)
+check("an unhealthy pod never blocks a drain", pdb.get("unhealthyPodEvictionPolicy") == "AlwaysAllow")
+check("autoscaling.yaml is one HorizontalPodAutoscaler", [d["kind"] for d in scaling] == ["HorizontalPodAutoscaler"])
+hpa = scaling[0]["spec"] if scaling else {}
+target = hpa.get("scaleTargetRef", {})
+check("the autoscaler scales the Deployment",
+      (target.get("kind"), target.get("name")) == ("Deployment", dep["metadata"]["name"]))
+check("the autoscaler never goes below the budget's need",
+      pdb.get("minAvailable", 0) < hpa.get("minReplicas", 1) <= hpa.get("maxReplicas", 0))
+cpu_metric = [m for m in hpa.get("metrics", []) if m.get("resource", {}).get("name") == "cpu"]
+check("cpu utilisation is measured against a cpu request", bool(cpu_metric) and "cpu" in requests)
 
 failed = results.count(False)
 print(f"{len(results) - failed} passed, {failed} failed")
