@@ -49,12 +49,17 @@ EXPOSE 8080/tcp 9090/tcp
 ENV MOTE_GRACE=5s MOTE_ADMIN=[::]:9090
 # Exec form: there is no shell in this image.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=2s --retries=3 CMD ["/bin/mote", "healthcheck"]
-# Where the image's source lives is the publisher's to say (no made-up default):
+# Where the image's source, home and documentation live is the publisher's to say
+# (no made-up default; the home is the source unless URL is given):
 #   docker build --build-arg SOURCE=https://github.com/you/mote -t mote .
 ARG SOURCE=""
+ARG URL=""
+ARG DOCUMENTATION=""
 LABEL org.opencontainers.image.title="mote" \
       org.opencontainers.image.description="A static web site served from memory by one static binary" \
       org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.url="${URL:-$SOURCE}" \
+      org.opencontainers.image.documentation="${DOCUMENTATION}" \
       org.opencontainers.image.licenses="MIT OR Apache-2.0"
 ENTRYPOINT ["/bin/mote"]
 CMD ["/web"]

@@ -28,6 +28,10 @@
   # The OCI source label: where the image's source is published (your fork's URL);
   # null leaves it out. mote has no canonical public home to name here.
   source ? null,
+  # The OCI url label (the home of the site or project; the source if null) and
+  # documentation label (left out if null).
+  url ? null,
+  documentation ? null,
   # true: streamLayeredImage (a script that writes the tarball to stdout).
   stream ? false,
 }:
@@ -69,6 +73,12 @@ let
       "org.opencontainers.image.licenses" = "MIT OR Apache-2.0";
     }
     // lib.optionalAttrs (source != null) { "org.opencontainers.image.source" = source; }
+    // lib.optionalAttrs (url != null || source != null) {
+      "org.opencontainers.image.url" = if url != null then url else source;
+    }
+    // lib.optionalAttrs (documentation != null) {
+      "org.opencontainers.image.documentation" = documentation;
+    }
     // lib.optionalAttrs (revision != null) { "org.opencontainers.image.revision" = revision; }
     // labels;
   };

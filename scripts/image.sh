@@ -4,11 +4,13 @@
 # `docker load`. Two runs from clean give the same image ID.
 #
 #   scripts/image.sh [DIR] [--tag NAME:TAG]... [--arch amd64|arm64] [--source URL]
+#                    [--url URL] [--documentation URL]
 #   scripts/image.sh --base [--tag NAME:TAG]...
 #
 # DIR defaults to web/ (the demo site). Tags default to mote:latest and
 # mote:<version>. --source sets the OCI source label (your fork's URL; left out
-# otherwise). --base builds the base image instead: the binary, passwd and an
+# otherwise); --url the url label (the site's or project's home; the source if not
+# given) and --documentation the documentation label (left out if not given). --base builds the base image instead: the binary, passwd and an
 # empty /web, tagged mote:base and mote:<version>-base, for a Dockerfile of yours:
 #   FROM mote:0.1.0-base
 #   COPY dist/ /web/
@@ -27,8 +29,8 @@ while [ $# -gt 0 ]; do
     --tag) tags+=(--tag "${2:?--tag wants NAME:TAG}"); shift ;;
     --arch) arch="${2:?--arch wants amd64 or arm64}"; shift ;;
     --base) base=1 ;;
-    --source) source=(--source "${2:?--source wants a URL}"); shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --source|--url|--documentation) source+=("$1" "${2:?$1 wants a URL}"); shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     -*) echo "image: unknown option $1 (see scripts/image.sh --help)" >&2; exit 2 ;;
     *) site="$1" ;;
   esac

@@ -28,7 +28,7 @@ CREATED = "1970-01-01T00:00:01Z"  # as nixpkgs dockerTools' default; no build ti
 MTIME = 1
 
 
-def image_config(version, revision, source):
+def image_config(version, revision, source, url=None, documentation=None):
     """The runtime config; the Dockerfile's final stage and nix/image.nix say the same."""
     return {
         "Entrypoint": ["/bin/mote"],
@@ -56,6 +56,9 @@ def image_config(version, revision, source):
             # Where the source is published, when the builder says (a fork's URL):
             # mote has no canonical public home to name by default.
             **({"org.opencontainers.image.source": source} if source else {}),
+            # Its home (the source's unless said) and its documentation, when known.
+            **({"org.opencontainers.image.url": url or source} if url or source else {}),
+            **({"org.opencontainers.image.documentation": documentation} if documentation else {}),
         },
     }
 
@@ -99,6 +102,8 @@ def main():
     parser.add_argument("--version", required=True)
     parser.add_argument("--revision", default="dirty")
     parser.add_argument("--source", default=None, help="the OCI source label (left out if not given)")
+    parser.add_argument("--url", default=None, help="the OCI url label (default: the source)")
+    parser.add_argument("--documentation", default=None, help="the OCI documentation label")
     parser.add_argument("--arch", default="amd64", choices=["amd64", "arm64"])
     args = parser.parse_args()
 
@@ -112,7 +117,7 @@ def main():
         "architecture": args.arch,
         "os": "linux",
         "created": CREATED,
-        "config": image_config(args.version, args.revision, args.source),
+        "config": image_config(args.version, args.revision, args.source, args.url, args.documentation),
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": [
             {"created": CREATED, "created_by": "mote: /bin/mote, /etc/passwd, /etc/group"},

@@ -101,10 +101,18 @@ if needs docker info; then
     # Bake your own site, the no-Nix ways (README "Bake your own site"); these
     # rebuild target/image, so they come after the steps that read it.
     fixture_with_image_sh() {
-      scripts/image.sh tests/fixtures/dist --tag mote-fixture:image-sh >/dev/null &&
+      local src=https://example.com/you/site labels
+      scripts/image.sh tests/fixtures/dist --tag mote-fixture:image-sh --source "$src" \
+        --documentation "$src/docs" >/dev/null &&
         SITE_PAGE=/guide/ SITE_PAGE_TEXT='fixture guide' SITE_ASSET=/assets/app.4f2a9c1e.js \
           SITE_ASSET_TEXT=value59 SITE_CODINGS='br gzip' SITE_WASM='' \
-          tests/container/run.sh mote-fixture:image-sh
+          tests/container/run.sh mote-fixture:image-sh || return 1
+      # The OCI labels given (the url label defaults to the source).
+      labels=$(docker image inspect -f '{{json .Config.Labels}}' mote-fixture:image-sh)
+      for want in "\"org.opencontainers.image.source\":\"$src\"" "\"org.opencontainers.image.url\":\"$src\"" \
+        "\"org.opencontainers.image.documentation\":\"$src/docs\""; do
+        case "$labels" in *"$want"*) ;; *) echo "labels: no $want in $labels" >&2; return 1 ;; esac
+      done
     }
     step "bake another site: scripts/image.sh DIR --tag" fixture_with_image_sh
     step "bake another site: FROM mote:<version>-base + COPY" tests/container/base-image.sh

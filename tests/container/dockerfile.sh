@@ -39,7 +39,9 @@ build mote:dockerfile
 "$here/run.sh" mote:dockerfile
 
 url="https://example.com/you/mote"
-build mote:dockerfile-fixture --build-arg SITE=tests/fixtures/dist --build-arg SOURCE="$url"
+docs="https://example.com/you/mote/docs"
+build mote:dockerfile-fixture --build-arg SITE=tests/fixtures/dist --build-arg SOURCE="$url" \
+  --build-arg DOCUMENTATION="$docs"
 # The step that builds the binary (its RUN line names the script) came from the cache.
 if ! grep -A1 -F "RUN bin=\$(scripts/build-static.sh" "$scratch/build.log" | grep -q 'Using cache'; then
   echo "dockerfile: the second build (another SITE) rebuilt the binary instead of reusing its layer" >&2
@@ -48,12 +50,16 @@ fi
 SITE_PAGE=/guide/ SITE_PAGE_TEXT='fixture guide' SITE_ASSET=/assets/app.4f2a9c1e.js \
   SITE_ASSET_TEXT=value59 SITE_CODINGS='br gzip' SITE_WASM='' \
   "$here/run.sh" mote:dockerfile-fixture
-label() { docker image inspect -f '{{index .Config.Labels "org.opencontainers.image.source"}}' "$1"; }
-[ "$(label mote:dockerfile-fixture)" = "$url" ] \
-  || { echo "dockerfile: source label is '$(label mote:dockerfile-fixture)', not the SOURCE given ($url)" >&2; exit 1; }
-[ -z "$(label mote:dockerfile)" ] \
-  || { echo "dockerfile: source label '$(label mote:dockerfile)' without a SOURCE build arg" >&2; exit 1; }
-echo "ok: source label from --build-arg SOURCE, empty without it"
+label() { docker image inspect -f "{{index .Config.Labels \"org.opencontainers.image.$2\"}}" "$1"; }
+expect_label() { # IMAGE NAME VALUE
+  [ "$(label "$1" "$2")" = "$3" ] \
+    || { echo "dockerfile: $1: label $2 is '$(label "$1" "$2")', not '$3'" >&2; exit 1; }
+}
+expect_label mote:dockerfile-fixture source "$url"
+expect_label mote:dockerfile-fixture url "$url"
+expect_label mote:dockerfile-fixture documentation "$docs"
+for name in source url documentation; do expect_label mote:dockerfile "$name" ""; done
+echo "ok: source, url and documentation labels from the build args (url: the source's), empty without"
 
 if [ -z "$bin" ] || [ ! -e "$bin" ]; then bin=$(scripts/build-static.sh); fi
 cid=$(docker create mote:dockerfile)
