@@ -29,31 +29,32 @@ pub fn env_js(
     key: String,
     vars: impl Iterator<Item = (OsString, OsString)>,
 ) -> Result<GeneratedFile, String> {
-    let mut public = Vec::new();
+    // Kept sorted as it is built, so that replicas with one environment serve one ETag.
+    let mut public: Vec<(String, String)> = Vec::new();
     for (name, value) in vars {
-        let Some(name) = name.to_str() else { continue };
-        let Some(short) = name.strip_prefix(ENV_PREFIX) else {
+        let Some(short) = name.to_str().and_then(|n| n.strip_prefix(ENV_PREFIX)) else {
             continue;
         };
         if short.is_empty() {
             continue;
         }
+        let short = short.to_string();
         let value = value
             .into_string()
-            .map_err(|_| format!("the variable {name} is not UTF-8"))?;
-        public.push((short.to_string(), value));
+            .map_err(|_| format!("the variable {ENV_PREFIX}{short} is not UTF-8"))?;
+        let at = public.partition_point(|(n, _)| *n < short);
+        public.insert(at, (short, value));
     }
-    public.sort();
-    let mut js = String::from("window.__ENV = {");
+    let mut js = b"window.__ENV = {".to_vec();
     for (i, (name, value)) in public.iter().enumerate() {
         if i > 0 {
-            js.push(',');
+            js.push(b',');
         }
         json_string(&mut js, name);
-        js.push(':');
+        js.push(b':');
         json_string(&mut js, value);
     }
-    js.push_str("};\n");
+    js.extend_from_slice(b"};\n");
     Ok(GeneratedFile {
         key,
         content: Bytes::from(js),
@@ -61,30 +62,27 @@ pub fn env_js(
     })
 }
 
-/// `s` as a JSON string; `<`, `>` and `&` escaped too, so that the text is also
-/// safe where a page inlines it in a `<script>`.
-fn json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || matches!(c, '<' | '>' | '&' | '\u{2028}' | '\u{2029}') => {
-                let code = c as u32;
-                out.push_str("\\u");
-                for shift in [12, 8, 4, 0] {
-                    out.push(char::from(
-                        b"0123456789abcdef"[((code >> shift) & 0xf) as usize],
-                    ));
-                }
-            }
-            c => out.push(c),
+/// `s` as a JSON string: `"` and `\` escaped, control characters and `<`, `>`, `&`
+/// as `\u00XX` (so that the text is also safe where a page inlines it in a
+/// `<script>`); the rest, UTF-8 included, as it is.
+fn json_string(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    for &b in s.as_bytes() {
+        match b {
+            b'"' | b'\\' => out.extend_from_slice(&[b'\\', b]),
+            0..=0x1f | b'<' | b'>' | b'&' => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 15)],
+            ]),
+            _ => out.push(b),
         }
     }
-    out.push('"');
+    out.push(b'"');
 }
 
 #[cfg(test)]
@@ -109,14 +107,14 @@ mod tests {
                 ("MOTE_PUBLIC_API_URL", "https://api.example/?a=1&b=\"2\""),
                 ("MOTE_LISTEN", "8080"),
                 ("MOTE_PUBLIC_", "no name"),
-                ("MOTE_PUBLIC_NOTE", "</script>\n\u{1}"),
+                ("MOTE_PUBLIC_NOTE", "</script>\n\u{1} \u{e9}"),
             ]),
         )
         .unwrap();
         assert_eq!(
             std::str::from_utf8(&file.content).unwrap(),
             "window.__ENV = {\"API_URL\":\"https://api.example/?a=1\\u0026b=\\\"2\\\"\",\
-             \"NOTE\":\"\\u003c/script\\u003e\\n\\u0001\",\"Z\":\"last\"};\n"
+             \"NOTE\":\"\\u003c/script\\u003e\\u000a\\u0001 \u{e9}\",\"Z\":\"last\"};\n"
         );
         let none = env_js("env.js".into(), vars(&[("PATH", "/bin")])).unwrap();
         assert_eq!(&none.content[..], b"window.__ENV = {};\n");

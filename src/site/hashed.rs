@@ -5,59 +5,75 @@
 //! the places they write them, and leave words, versions, dates and sizes alone.
 //! They are checked against real build outputs (tests/corpus/run.py).
 
-use std::collections::{HashMap, HashSet};
-
 /// The directories a tool documents as immutable: SvelteKit's `_app/immutable/`,
 /// Next.js's `_next/static/`, Astro's `_astro/` (also under a base path).
 const IMMUTABLE_DIRS: [&str; 3] = ["_app/immutable/", "_next/static/", "_astro/"];
 
-/// Which files of a site never change under their name, learnt from all its paths
-/// at load: a name with a content hash ([`has_content_hash`]), a file in one of
-/// the directories tools document as immutable (SvelteKit's `_app/immutable/`,
-/// Next.js's `_next/static/`, Astro's `_astro/`), or a name of a hash's shape
-/// whose hash happens to read like words, but not only small letters
-/// (`downloader.BrkuwUyl.js`, `pbrDebug-Dcenycev.js`, `line.CMDBLAJF.js`: one
-/// in fifty of Rollup's) in a bundler's output directory: one where every file
-/// that is not of that shape, eight or more, has a hash.
-pub struct Immutable<'a> {
-    bundler_dirs: HashSet<&'a str>,
+/// Which files of a site never change under their name: a name with a content
+/// hash ([`has_content_hash`]), a file in one of the directories tools document
+/// as immutable (SvelteKit's `_app/immutable/`, Next.js's `_next/static/`,
+/// Astro's `_astro/`), or a name of a hash's shape whose hash happens to read like
+/// words, but not only small letters (`downloader.BrkuwUyl.js`,
+/// `pbrDebug-Dcenycev.js`, `line.CMDBLAJF.js`: one in fifty of Rollup's), in a
+/// bundler's output directory (see [`DirTally`]).
+pub struct Immutable {
+    /// The keys of the bundlers' output directories, as the walk found them.
+    bundler_dirs: Vec<String>,
 }
 
-impl<'a> Immutable<'a> {
-    /// Learns the bundlers' directories from every path of the site.
-    pub fn of(rels: impl Iterator<Item = &'a str>) -> Self {
-        let mut dirs: HashMap<&str, (usize, bool)> = HashMap::new();
-        for rel in rels {
-            let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-            let (hashed, unhashed) = dirs.entry(dir).or_default();
-            match hash_of(name) {
-                Hash::Strong => *hashed += 1,
-                Hash::WordLike | Hash::Word => {}
-                Hash::None => *unhashed = true,
-            }
-        }
-        let bundler_dirs = dirs
-            .into_iter()
-            .filter(|&(_, (hashed, unhashed))| hashed >= 8 && !unhashed)
-            .map(|(dir, _)| dir)
-            .collect();
+impl Immutable {
+    /// With the bundlers' output directories of the site.
+    pub fn new(bundler_dirs: Vec<String>) -> Self {
         Immutable { bundler_dirs }
     }
 
     /// Whether the file at `rel` (a site-relative path) never changes under its name.
     pub fn contains(&self, rel: &str) -> bool {
         let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-        let in_immutable_dir = || {
-            IMMUTABLE_DIRS.iter().any(|d| {
-                rel.match_indices(d)
-                    .any(|(at, _)| at == 0 || rel.as_bytes()[at - 1] == b'/')
-            })
-        };
         match hash_of(name) {
             Hash::Strong => true,
-            Hash::WordLike => self.bundler_dirs.contains(dir) || in_immutable_dir(),
-            Hash::Word | Hash::None => in_immutable_dir(),
+            Hash::WordLike => self.bundler_dirs.iter().any(|d| d == dir) || in_immutable_dir(rel),
+            Hash::Word | Hash::None => in_immutable_dir(rel),
         }
+    }
+}
+
+/// Whether a path is under one of [`IMMUTABLE_DIRS`], at any depth (a base path).
+fn in_immutable_dir(rel: &str) -> bool {
+    let mut rest = rel;
+    loop {
+        if IMMUTABLE_DIRS.iter().any(|dir| rest.starts_with(dir)) {
+            return true;
+        }
+        match rest.split_once('/') {
+            Some((_, deeper)) => rest = deeper,
+            None => return false,
+        }
+    }
+}
+
+/// The names of one directory's files by kind of hash: the directory is a
+/// bundler's output when eight or more have a hash and every other one has at
+/// least a hash's shape.
+#[derive(Default)]
+pub struct DirTally {
+    hashed: usize,
+    unhashed: bool,
+}
+
+impl DirTally {
+    /// Counts one file name.
+    pub fn add(&mut self, name: &str) {
+        match hash_of(name) {
+            Hash::Strong => self.hashed += 1,
+            Hash::WordLike | Hash::Word => {}
+            Hash::None => self.unhashed = true,
+        }
+    }
+
+    /// Whether the directory is a bundler's output.
+    pub fn is_bundler_output(&self) -> bool {
+        self.hashed >= 8 && !self.unhashed
     }
 }
 
@@ -321,7 +337,7 @@ mod tests {
 
     #[test]
     fn immutable_directories() {
-        let none = Immutable::of(std::iter::empty());
+        let none = Immutable::new(Vec::new());
         assert!(none.contains("_app/immutable/chunks/x.js"));
         assert!(none.contains("base/_next/static/chunks/pages/index.js"));
         assert!(none.contains("_astro/index.css"));
@@ -330,29 +346,32 @@ mod tests {
         assert!(!none.contains("about.js"));
     }
 
+    fn tally(names: &[&str]) -> DirTally {
+        let mut tally = DirTally::default();
+        names.iter().for_each(|name| tally.add(name));
+        tally
+    }
+
     #[test]
     fn word_like_hashes_in_a_bundlers_directory() {
-        let mut bundler: Vec<String> = (0..8)
-            .map(|i| format!("assets/chunk{i}-Dw2QElZn.js"))
-            .collect();
-        bundler.push("assets/downloader-BrkuwUyl.js".into());
-        let site = Immutable::of(bundler.iter().map(String::as_str));
+        let mut bundler: Vec<String> = (0..8).map(|i| format!("chunk{i}-Dw2QElZn.js")).collect();
+        bundler.push("downloader-BrkuwUyl.js".into());
+        bundler.push("third-party-licenses.json".into());
+        let names: Vec<&str> = bundler.iter().map(String::as_str).collect();
+        assert!(tally(&names).is_bundler_output());
+        let site = Immutable::new(vec!["assets".into()]);
         assert!(site.contains("assets/downloader-BrkuwUyl.js"));
-        assert!(!has_content_hash("downloader-BrkuwUyl.js"));
-        // One plain file makes the directory a person's, not a bundler's.
-        bundler.push("assets/logo.png".into());
-        let site = Immutable::of(bundler.iter().map(String::as_str));
-        assert!(!site.contains("assets/downloader-BrkuwUyl.js"));
-        assert!(site.contains("assets/chunk0-Dw2QElZn.js"));
-        // Lower-case words stay words, even among hashes (a bundler's licence file).
-        let mut notices = bundler[..8].to_vec();
-        notices.push("assets/third-party-licenses.json".into());
-        notices.push("assets/pbrDebug-Dcenycev.js".into());
-        let site = Immutable::of(notices.iter().map(String::as_str));
-        assert!(!site.contains("assets/third-party-licenses.json"));
         assert!(site.contains("assets/pbrDebug-Dcenycev.js"));
+        assert!(!has_content_hash("downloader-BrkuwUyl.js"));
+        // Lower-case words stay words, even among hashes (a bundler's licence file).
+        assert!(!site.contains("assets/third-party-licenses.json"));
+        // Elsewhere, such a name is a name.
+        assert!(!site.contains("fonts/downloader-BrkuwUyl.js"));
+        // One plain file makes the directory a person's, not a bundler's.
+        let mut with_logo = names.clone();
+        with_logo.push("logo.png");
+        assert!(!tally(&with_logo).is_bundler_output());
         // Too few hashed neighbours to tell.
-        let few = ["fonts/a.3f9a1c2e.woff2", "fonts/OpenSans-Semibold.woff2"];
-        assert!(!Immutable::of(few.into_iter()).contains("fonts/OpenSans-Semibold.woff2"));
+        assert!(!tally(&["a.3f9a1c2e.woff2", "OpenSans-SemiBoldIt.woff2"]).is_bundler_output());
     }
 }

@@ -32,9 +32,12 @@ impl Site {
             });
         }
         let mut stats = LoadStats::default();
-        let (files, dirs) = walk(&root, options, &mut stats)?;
+        let walked = walk(&root, options, &mut stats)?;
+        let files = walked.files;
+        let immutable = Immutable::new(walked.bundler_dirs);
 
-        let (mut nodes, resources) = load_nodes(&root, &files, dirs, options, &mut stats)?;
+        let (mut nodes, resources) =
+            load_nodes(&root, &files, walked.dirs, &immutable, options, &mut stats)?;
         stats.files = resources.len();
         add_generated(&root, &mut nodes, &options.generated)?;
         if options.clean_urls {
@@ -80,6 +83,7 @@ fn load_nodes<'f>(
     root: &Path,
     files: &'f [Found],
     dirs: Vec<String>,
+    immutable: &Immutable,
     options: &SiteOptions,
     stats: &mut LoadStats,
 ) -> Result<(Nodes, HashMap<&'f str, Arc<Resource>>), LoadError> {
@@ -93,7 +97,6 @@ fn load_nodes<'f>(
     };
     let mut nodes: Nodes = HashMap::with_capacity(files.len() + dirs.len());
     let mut resources: HashMap<&str, Arc<Resource>> = HashMap::new();
-    let immutable = Immutable::of(files.iter().map(|f| f.rel.as_str()));
     let copy = copies(files, options);
     check_mappings(root, files, &copy, options)?;
     let mut loader = Loader {
@@ -110,7 +113,7 @@ fn load_nodes<'f>(
                 progress(n, loader.stats.memory_bytes + loader.stats.mapped_bytes);
             }
         }
-        let resource = match loader.resource(file, &by_rel, &immutable) {
+        let resource = match loader.resource(file, &by_rel, immutable) {
             Ok(resource) => Arc::new(resource),
             // An unreadable file is skipped with a warning, not fatal.
             Err(e) => {
@@ -184,8 +187,8 @@ fn add_clean_urls(nodes: &mut Nodes, resources: &HashMap<&str, Arc<Resource>>) {
     }
 }
 
-/// Every directory's `404.html`, by the directory's key (`""` for ROOT).
-fn not_found_pages(resources: &HashMap<&str, Arc<Resource>>) -> HashMap<Box<str>, Arc<Resource>> {
+/// Every directory's `404.html`, with the directory's key (`""` for ROOT).
+fn not_found_pages(resources: &HashMap<&str, Arc<Resource>>) -> Vec<(Box<str>, Arc<Resource>)> {
     resources
         .iter()
         .filter_map(|(rel, resource)| {

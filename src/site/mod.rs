@@ -28,7 +28,7 @@ pub mod rules;
 mod walk;
 
 pub use generated::{env_js, GeneratedFile, ENV_PREFIX};
-pub use hashed::{has_content_hash, Immutable};
+pub use hashed::{has_content_hash, DirTally, Immutable};
 pub use load::MAX_MAPPINGS;
 pub use walk::{MAX_DEPTH, MAX_LINKED_NAMES, MAX_NAMES};
 
@@ -107,8 +107,8 @@ pub struct Site {
     /// The distinct results of matching `_headers` against the nodes' own paths;
     /// [`Entry::rules`] points into it (0: no rules).
     path_rules: Vec<rules::PathRules>,
-    /// The `404.html` pages, by the key of their directory (see [`Site::not_found_page`]).
-    not_found: HashMap<Box<str>, Arc<Resource>>,
+    /// The `404.html` pages, with the key of their directory (see [`Site::not_found_page`]).
+    not_found: Vec<(Box<str>, Arc<Resource>)>,
     /// What the walk found, for the start-up line.
     pub stats: LoadStats,
     /// `_headers`, in file order.
@@ -318,7 +318,7 @@ impl Site {
         }
         let mut dir = key;
         loop {
-            if let Some(page) = self.not_found.get(dir) {
+            if let Some((_, page)) = self.not_found.iter().find(|(d, _)| **d == *dir) {
                 return Some(page);
             }
             if dir.is_empty() {

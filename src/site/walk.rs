@@ -5,6 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use super::hashed::DirTally;
 use super::{at, LoadError, LoadStats, SiteOptions};
 
 /// The most names (files and directories, each name a link gives counted) a
@@ -26,12 +27,20 @@ pub(super) struct Found {
     pub meta: fs::Metadata,
 }
 
+/// What the walk found.
+pub(super) struct Walked {
+    pub files: Vec<Found>,
+    pub dirs: Vec<String>,
+    /// The directories that are a bundler's output (see [`DirTally`]).
+    pub bundler_dirs: Vec<String>,
+}
+
 /// Every regular file and directory under `root`, symlinks resolved and confined.
 pub(super) fn walk(
     root: &Path,
     options: &SiteOptions,
     stats: &mut LoadStats,
-) -> Result<(Vec<Found>, Vec<String>), LoadError> {
+) -> Result<Walked, LoadError> {
     let mut walker = Walker {
         root,
         dotfiles: options.dotfiles,
@@ -43,9 +52,15 @@ pub(super) fn walk(
         files: Vec::new(),
         dirs: Vec::new(),
         ancestors: Vec::new(),
+        tallies: Vec::new(),
+        bundler_dirs: Vec::new(),
     };
     walker.dir(root.to_path_buf(), String::new())?;
-    Ok((walker.files, walker.dirs))
+    Ok(Walked {
+        files: walker.files,
+        dirs: walker.dirs,
+        bundler_dirs: walker.bundler_dirs,
+    })
 }
 
 struct Walker<'a> {
@@ -65,6 +80,9 @@ struct Walker<'a> {
     /// them is a loop. (Other links to the same directory are aliases, served
     /// under each name.)
     ancestors: Vec<PathBuf>,
+    /// The names of the files in each directory being walked, by kind of hash.
+    tallies: Vec<DirTally>,
+    bundler_dirs: Vec<String>,
 }
 
 impl Walker<'_> {
@@ -85,10 +103,18 @@ impl Walker<'_> {
         self.check_limits(&rel_dir, entries.len())?;
         self.dirs.push(rel_dir.clone());
         self.ancestors.push(real_dir);
+        self.tallies.push(DirTally::default());
         for entry in entries {
             self.entry(&entry, &rel_dir)?;
         }
         self.ancestors.pop();
+        if self
+            .tallies
+            .pop()
+            .is_some_and(|tally| tally.is_bundler_output())
+        {
+            self.bundler_dirs.push(rel_dir);
+        }
         Ok(())
     }
 
@@ -177,6 +203,9 @@ impl Walker<'_> {
             self.in_links -= usize::from(is_link);
             walked?;
         } else if meta.is_file() {
+            if let Some(tally) = self.tallies.last_mut() {
+                tally.add(rel.rsplit('/').next().unwrap_or(&rel));
+            }
             self.files.push(Found { rel, real, meta });
             self.report();
         }
