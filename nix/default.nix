@@ -69,6 +69,13 @@ in
     };
     # The image as a script that streams it (no tarball in the store).
     image-stream = imageStream;
+    # The same image with the binary packed by UPX (mote:upx).
+    image-upx = lib'.mkImage {
+      site = ../web;
+      inherit revision;
+      tag = "upx";
+      upx = true;
+    };
     # The image under real Docker in a NixOS VM: needs KVM, so it is not among the
     # checks (`nix flake check` would fail without it); `nix build .#vm-test-image-docker`.
     vm-test-image-docker = pkgs.callPackage ./checks/image-docker.nix { inherit image; };

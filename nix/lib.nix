@@ -4,6 +4,7 @@
 #   mote.lib.${system}.mkImage { site = ./dist; name = "blog"; tag = "v3";
 #                                args = [ "--spa" ]; env = [ "MOTE_HEADER=X-Frame-Options: DENY" ]; }
 #   mote.lib.x86_64-linux.mkImage { site = ./public; architecture = "arm64"; }  # cross-built
+#   mote.lib.${system}.mkImage { site = ./public; upx = true; }  # the binary packed with UPX
 #   mote.lib.${system}.mkSite { site = ./public; }             # the precompressed site alone
 #   mote.lib.${system}.mkSmokeCheck { image = ...; }           # a flake check that runs it
 {
@@ -20,6 +21,13 @@ let
     inherit version;
   };
   native = pkgs.stdenv.hostPlatform.go.GOARCH;
+  # The static binary packed with UPX, as scripts/image.sh --upx does.
+  packed =
+    mote:
+    pkgs.runCommand "${mote.name}-upx" { nativeBuildInputs = [ pkgs.upx ]; } ''
+      mkdir -p $out/bin
+      upx -q --best --lzma -o $out/bin/mote ${mote}/bin/mote
+    '';
 in
 {
   inherit mkSite;
@@ -28,21 +36,28 @@ in
   # passwd, same config. `site` is a path or a derivation holding the site's
   # files; it is precompressed and dereferenced by mkSite. `architecture` picks
   # the binary baked in, so the image's config and its binary always agree.
+  # `upx = true` packs that binary with UPX (--best --lzma): a smaller pull and
+  # disk; the default image stays unpacked (README "The image" says when to choose).
   mkImage =
     {
       site,
       architecture ? native,
+      upx ? false,
       ...
     }@args:
+    let
+      mote =
+        motes.${architecture} or (throw "mote.lib.mkImage: no ${architecture} binary can be built on ${pkgs.stdenv.hostPlatform.system} (architectures here: ${builtins.concatStringsSep ", " (builtins.attrNames motes)})");
+    in
     imageOf (
-      args
+      builtins.removeAttrs args [ "upx" ]
       // {
         inherit architecture;
-        mote =
-          motes.${architecture} or (throw "mote.lib.mkImage: no ${architecture} binary can be built on ${pkgs.stdenv.hostPlatform.system} (architectures here: ${builtins.concatStringsSep ", " (builtins.attrNames motes)})");
+        mote = if upx then packed mote else mote;
         site = mkSite { inherit site; };
       }
     );
+
 
   # The image started in the build sandbox and spoken to over HTTP (see
   # checks/image-smoke.nix). `path` must be a file of the site; `expect` a

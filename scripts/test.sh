@@ -116,10 +116,29 @@ if needs docker info; then
     }
     step "bake another site: scripts/image.sh DIR --tag" fixture_with_image_sh
     step "bake another site: FROM mote:<version>-base + COPY" tests/container/base-image.sh
+    # The UPX-packed variant (scripts/image.sh --upx): the same proofs, and its budget.
+    if needs upx --version; then
+      upx_image() {
+        scripts/image.sh --upx >/dev/null && tests/container/run.sh mote:upx || return 1
+        local size
+        size=$(docker image inspect -f '{{.Size}}' mote:upx)
+        echo "packed image: $size bytes (budget: under 300,000)"
+        [ "$size" -lt 300000 ]
+      }
+      step "UPX: packed image, container proof, under 300,000 B" upx_image
+      if needs chromium --version; then
+        step "UPX: demo site in headless Chromium" tests/browser/run.sh mote:upx tests/out/browser-upx.png
+      fi
+      step "UPX: bake another site on the packed base image" tests/container/base-image.sh amd64 --upx
+    fi
     if [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
       arm64_image() { scripts/image.sh --arch arm64 --tag mote:arm64 >/dev/null && tests/container/run.sh mote:arm64; }
       step "arm64: image and container proof (emulated)" arm64_image
       step "arm64: bake another site on the arm64 base image (emulated)" tests/container/base-image.sh arm64
+      if [ -n "$(command -v upx)" ]; then
+        arm64_upx() { scripts/image.sh --arch arm64 --upx --tag mote:arm64-upx >/dev/null && tests/container/run.sh mote:arm64-upx; }
+        step "arm64 + UPX: packed image and container proof (emulated)" arm64_upx
+      fi
       if needs skopeo --version; then
         step "multi-arch OCI index (amd64 + arm64)" tests/container/multiarch.sh
       fi

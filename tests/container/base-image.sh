@@ -4,16 +4,19 @@
 # Dockerfile on it with tests/fixtures/dist (no index at the root, a bundler's .gz
 # sibling) and runs the container proof on the result.
 #
-#   tests/container/base-image.sh [amd64|arm64]     # arm64: under qemu-user (binfmt_misc)
+#   tests/container/base-image.sh [amd64|arm64] [--upx]  # arm64: under qemu-user (binfmt_misc)
+#                                                       # --upx: the base with the packed binary
 set -euo pipefail
 arch="${1:-amd64}"
+upx=()
+[ "${2:-}" != --upx ] || upx=(--upx)
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$repo"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 suffix=""
 [ "$arch" = amd64 ] || suffix="-$arch"
-base="mote:$version-base$suffix"
-scripts/image.sh --base --arch "$arch" --tag "$base" >/dev/null
+base="mote:$version-base$suffix${upx:+-upx}"
+scripts/image.sh --base --arch "$arch" "${upx[@]}" --tag "$base" >/dev/null
 ctx=$(mktemp -d)
 name="mote-base-test-$$"
 trap 'docker rm -f "$name" >/dev/null 2>&1; rm -rf "$ctx"' EXIT
@@ -33,8 +36,9 @@ cat > "$ctx/Dockerfile" <<DOCKERFILE
 FROM $base
 COPY dist/ /web/
 DOCKERFILE
-DOCKER_BUILDKIT=0 docker build -q -t "mote-fixture:$arch" "$ctx" >/dev/null
-echo "base-image: built mote-fixture:$arch FROM $base"
+user_image="mote-fixture:$arch${upx:+-upx}"
+DOCKER_BUILDKIT=0 docker build -q -t "$user_image" "$ctx" >/dev/null
+echo "base-image: built $user_image FROM $base"
 SITE_PAGE=/guide/ SITE_PAGE_TEXT='fixture guide' SITE_ASSET=/assets/app.4f2a9c1e.js \
   SITE_ASSET_TEXT=value59 SITE_CODINGS=gzip SITE_WASM='' \
-  tests/container/run.sh "mote-fixture:$arch"
+  tests/container/run.sh "$user_image"
