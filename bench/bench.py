@@ -151,6 +151,12 @@ def servers(args, workdir):
         found.append(Server(
             "go-fileserver", args.go_server, [args.go_server, "127.0.0.1:{port}", "{root}"],
             env={"GOMAXPROCS": "1"}, note="net/http FileServer, CGO_ENABLED=0 -ldflags '-s -w', GOMAXPROCS=1"))
+    if args.ceiling and os.path.exists(args.ceiling):
+        found.append(Server(
+            "ceiling", args.ceiling, [args.ceiling, "{port}", "{root}"],
+            note="../shared/bench/limit.c, cc -O2: one thread, epoll, keep-alive, every response "
+                 "preloaded with its head, sendfile from a memfd over 64 KiB, no parsing, no safety: "
+                 "not a server, the machine's ceiling"))
     busybox = shutil.which("busybox")
     if busybox and "httpd" in subprocess.run([busybox, "--list"], capture_output=True, text=True).stdout:
         found.append(Server(
@@ -374,6 +380,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--mote", required=True)
     parser.add_argument("--go-server")
+    parser.add_argument("--ceiling", help="the bare epoll server (../shared/bench/limit.c), built")
     parser.add_argument("--sws")
     parser.add_argument("--candidate", action="append", default=[], metavar="NAME=PATH [FLAGS]",
                         help="another mote binary (an older commit's) or this one with other flags, beside it")

@@ -80,6 +80,20 @@ def markdown(results):
     else:
         lines.append("nginx was not installed on this run: no ratios.")
 
+    ceiling = servers.get("ceiling")
+    lines += ["", "## Ratios against the ceiling (../shared/bench/limit.c: the fastest this machine serves a file)", ""]
+    if ceiling:
+        lines += ["| server | " + " | ".join(f"{l} req/s ×" for l in LOADS) + " | " +
+                  " | ".join(f"{l} p99 ×" for l in LOADS) + " |",
+                  "|---|" + "---:|" * (2 * len(LOADS))]
+        for name, s in servers.items():
+            rps = [ratio(s, ceiling, l, "rps_median") for l in LOADS]
+            p99 = [ratio(s, ceiling, l, "p99_ms") for l in LOADS]
+            lines.append(f"| {name} | " + " | ".join(rps + p99) + " |")
+        lines += ["", "1.00 is the ceiling; a real server can pass it where the client's own copying decides (10 MB)."]
+    else:
+        lines.append("The ceiling was not built on this run (no ../shared/bench/limit.c or no C compiler).")
+
     lines += ["", "## Memory, start-up, size", "",
               "| server | idle RSS | peak RSS under load | exec to first 200 (median) | FROM-scratch bytes (binary + shared libs) |",
               "|---|---:|---:|---:|---:|"]
@@ -139,6 +153,22 @@ def bars(servers, nginx, demo_rss_kib):
         out.append(("10MB req/s ≥ 2× nginx (default flags)", f"{m['rps_median'] / n['rps_median']:.2f}× nginx",
                     m["rps_median"] >= 2 * n["rps_median"]))
         out.append(("10MB p99 ≤ nginx", f"{m['p99_ms']:.0f} ms vs {n['p99_ms']:.0f} ms", m["p99_ms"] <= n["p99_ms"]))
+    # The speed issue's goals: past lighttpd at 1 KB, past nginx and lighttpd at 100 KB,
+    # within 0.9 of the ceiling everywhere.
+    lighttpd, ceiling = servers.get("lighttpd"), servers.get("ceiling")
+    cell = lambda server, load: (server or {}).get("load", {}).get(load)  # noqa: E731
+    goals = [("1KB", lighttpd, "lighttpd", 1.1), ("100KB", nginx, "nginx", 1.2), ("100KB", lighttpd, "lighttpd", 1.0)]
+    for load, other, name, factor in goals:
+        m, o = cell(mote, load), cell(other, load)
+        if m and o:
+            out.append((f"{load} req/s ≥ {factor}× {name}", f"{m['rps_median'] / o['rps_median']:.2f}× {name}",
+                        m["rps_median"] >= factor * o["rps_median"]))
+            out.append((f"{load} p99 ≤ {name}", f"{m['p99_ms']:.2f} ms vs {o['p99_ms']:.2f} ms", m["p99_ms"] <= o["p99_ms"]))
+    for load in LOADS:
+        m, c = cell(mote, load), cell(ceiling, load)
+        if m and c:
+            out.append((f"{load} req/s ≥ 0.9× the ceiling", f"{m['rps_median'] / c['rps_median']:.2f}× the ceiling",
+                        m["rps_median"] >= 0.9 * c["rps_median"]))
     # The operator issue's bar: per-path rules and the access log cost under 5% at
     # 1 KB against the build before them (run it as a candidate named mote-0b86eb5).
     rules, before = servers.get("mote-20-rules"), servers.get("mote-0b86eb5")

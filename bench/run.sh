@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The side-by-side benchmark: mote against nginx, lighttpd, static-web-server,
-# a Go net/http FileServer, busybox httpd (and caddy if installed), in one run.
+# a Go net/http FileServer, busybox httpd (and caddy if installed), in one run,
+# with the machine's ceiling beside them (../shared/bench/limit.c, built with cc -O2).
 #
 #   bench/run.sh           # full run (minutes): bench/results/results.json, bench/RESULTS.md, docs/*.svg
 #   bench/run.sh --quick   # seconds, to keep the harness working (CI): bench/out/
@@ -51,6 +52,14 @@ if command -v go >/dev/null; then
     go build -trimpath -ldflags "-s -w" -o "../../$work/goserver" main.go) && args+=(--go-server "$PWD/$work/goserver")
 else
   echo "bench: go is missing (Debian: apt-get install golang-go): no Go anchor" >&2
+fi
+
+# The machine's ceiling: ../shared/bench/limit.c (a bare epoll server, not a real one).
+limit_c="../shared/bench/limit.c"
+if [ -f "$limit_c" ] && command -v cc >/dev/null; then
+  cc -O2 -o "$work/ceiling" "$limit_c" && args+=(--ceiling "$PWD/$work/ceiling")
+else
+  echo "bench: no $limit_c or no C compiler (apt-get install gcc): no ceiling in the table" >&2
 fi
 
 sws="${HOME}/.cache/mote-bench/sws/bin/static-web-server"
