@@ -32,7 +32,8 @@ def strace_counts(server, corpus, workdir, path, requests, connections):
     out = os.path.join(workdir, f"strace.{server.name}.{requests}")
     server.argv_template = ["strace", "-f", "-c", "-U", "name,calls", "-o", out] + server.argv_template
     try:
-        server.start(corpus, port, None, workdir)
+        # Pinned to one CPU, as bench.py runs them: one worker each.
+        server.start(corpus, port, "0", workdir)
         # One GET of the page in each run: the difference cancels it.
         if not bench.wait_ready(port, server.proc, timeout=30):
             raise SystemExit(f"syscalls: {server.name} did not start under strace")

@@ -43,6 +43,8 @@ def get(port, path="/", timeout=1.0):
         data = b""
         while chunk := s.recv(65536):
             data += chunk
+    if not data.startswith(b"HTTP/"):
+        raise OSError("no answer yet")
     return int(data.split(b" ", 2)[1])
 
 
@@ -127,7 +129,7 @@ def main():
     with tempfile.TemporaryDirectory() as scratch:
         rows = [measure(args.plain, args.seconds, scratch), measure(args.packed, args.seconds, scratch)]
     cols = [("binary (B)", "binary", "{:,}"), ("image (B)", "image_bytes", "{:,}"),
-            ("docker save | gzip -9 (B)", "gzip", "{:,}"), ("idle RSS (KiB)", "idle_rss_kib", "{:,}"),
+            ("`docker save`, gzip -9 (B)", "gzip", "{:,}"), ("idle RSS (KiB)", "idle_rss_kib", "{:,}"),
             ("peak RSS (KiB)", "peak_rss_kib", "{:,}"), ("exec to first 200 (ms)", "start_ms", "{:.1f}"),
             ("1 KB req/s", "req_s", "{:,.0f}")]
     print("| image | " + " | ".join(c[0] for c in cols) + " |")
