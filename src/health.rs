@@ -189,7 +189,10 @@ mod tests {
     #[test]
     fn hosts_are_addresses() {
         let addr = |url| target(url).map(|(_, _, addr)| addr.to_string());
-        assert_eq!(addr("http://localhost:9090/livez"), Ok("127.0.0.1:9090".into()));
+        assert_eq!(
+            addr("http://localhost:9090/livez"),
+            Ok("127.0.0.1:9090".into())
+        );
         assert_eq!(addr("http://[::1]:81/"), Ok("[::1]:81".into()));
         assert_eq!(addr("http://10.0.0.7"), Ok("10.0.0.7:80".into()));
         assert_eq!(addr("http://[::1]/"), Ok("[::1]:80".into()));
