@@ -4,8 +4,8 @@
     python3 tests/corpus/run.py [--bin PATH] [--keep]
 
 The corpus is fetched, not committed: production front-ends shipped in pinned PyPI
-wheels (Vite, SvelteKit, webpack, mkdocs-material's bundler, and unhashed vendored
-trees), a Sphinx site built here with Sphinx, and this crate's own rustdoc output.
+wheels (Vite, SvelteKit, a Next.js static export, webpack, mkdocs-material's bundler,
+and unhashed vendored trees), a Sphinx site built here with Sphinx, and this crate's own rustdoc output.
 Each corpus names the tool's own output template, which says which of its files
 carry a content hash. mote serves them all from one root; every file is asked for
 over TCP and its Cache-Control checked:
@@ -50,6 +50,16 @@ WHEELS = [
      "_app/version.json is not"),
     ("vite-streamlit", "streamlit==1.67.0", "streamlit/static/static", ALL,
      "Vite with [name].[hash][extname] in static/js, static/css, static/media"),
+    ("vite-prefect", "prefect==3.9.1", "prefect/server/ui-v2",
+     lambda rel: rel.startswith("assets/"),
+     "Vite: assets/[name]-[hash][extname]; public/ files copied to the root as they are "
+     "(index.html, the state icons, mockServiceWorker.js)"),
+    ("vite-prefect-v1", "prefect==3.9.1", "prefect/server/ui",
+     lambda rel: rel.startswith("assets/"), "Vite, as the v2 UI"),
+    ("nextjs-dagster", "dagster-webserver==1.13.28", "dagster_webserver/webapp/build",
+     lambda rel: rel.startswith("_next/static/"),
+     "Next.js static export: _next/static/ (hashed chunks, css, media, and the build's own "
+     "directory), documented immutable; pages, favicons, manifest.json, robots.txt are not"),
     ("webpack-jupyterlab", "jupyterlab==4.6.6", "jupyterlab/static",
      contenthash(r"(^|\.)[0-9a-f]{16}\."),
      "webpack [name].[contenthash].js and [contenthash][ext] assets; bootstrap.js, "
