@@ -145,16 +145,8 @@ fn add_generated(
             );
             return Err(LoadError::limit(&root.join(&file.key), why));
         }
-        let hash = xxhash_rust::xxh3::xxh3_128(&file.content);
-        let len = file.content.len() as u64;
-        let variant = Variant {
-            encoding: ContentCoding::Identity,
-            content: file.content.clone(),
-            len,
-            etag: HeaderValue::try_from(format!("\"{hash:032x}\""))
-                .expect("hex is a valid header value"),
-            content_length: HeaderValue::from(len),
-        };
+        let etag = content_etag(&file.content);
+        let variant = variant_of(ContentCoding::Identity, file.content.clone(), etag);
         let name = file.key.rsplit('/').next().unwrap_or(&file.key);
         let resource = Resource {
             encodings: vec![ContentCoding::Identity],
@@ -169,6 +161,24 @@ fn add_generated(
         );
     }
     Ok(())
+}
+
+/// A strong ETag from a 128-bit hash of the bytes, quoted.
+fn content_etag(content: &[u8]) -> HeaderValue {
+    let hash = xxhash_rust::xxh3::xxh3_128(content);
+    HeaderValue::try_from(format!("\"{hash:032x}\"")).expect("hex is a valid header value")
+}
+
+/// A variant of these bytes, with its length formatted once.
+fn variant_of(encoding: ContentCoding, content: Bytes, etag: HeaderValue) -> Variant {
+    let len = content.len() as u64;
+    Variant {
+        encoding,
+        content,
+        len,
+        etag,
+        content_length: HeaderValue::from(len),
+    }
 }
 
 /// Clean URLs: `about` serves `about.html` where no file or directory `about`
@@ -445,21 +455,12 @@ impl Loader<'_> {
             }
             None => {
                 let content = self.content(file).map_err(at(&file.real))?;
-                let hash = xxhash_rust::xxh3::xxh3_128(&content);
-                let etag = HeaderValue::try_from(format!("\"{hash:032x}\""))
-                    .expect("hex is a valid header value");
+                let etag = content_etag(&content);
                 self.by_inode.insert(inode, (content.clone(), etag.clone()));
                 (content, etag)
             }
         };
-        let len = content.len() as u64;
-        Ok(Variant {
-            encoding,
-            content,
-            len,
-            etag,
-            content_length: HeaderValue::from(len),
-        })
+        Ok(variant_of(encoding, content, etag))
     }
 
     /// The file's bytes: copied up to the preload limit, mapped above it. Opened
