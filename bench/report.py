@@ -67,32 +67,13 @@ def markdown(results):
             cells.append(f"{fmt_num(r['p50_ms'], 2)} / {fmt_num(r['p99_ms'], 2)}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
 
-    lines += ["", "## Ratios against nginx (the headline: absolute numbers drift between runs)", ""]
-    if nginx:
-        lines += ["| server | " + " | ".join(f"{l} req/s ×" for l in LOADS) + " | " +
-                  " | ".join(f"{l} p99 ×" for l in LOADS) + " |",
-                  "|---|" + "---:|" * (2 * len(LOADS))]
-        for name, s in servers.items():
-            rps = [ratio(s, nginx, l, "rps_median") for l in LOADS]
-            p99 = [ratio(s, nginx, l, "p99_ms") for l in LOADS]
-            lines.append(f"| {name} | " + " | ".join(rps + p99) + " |")
-        lines += ["", "req/s ×: higher is better. p99 ×: lower is better."]
-    else:
-        lines.append("nginx was not installed on this run: no ratios.")
-
-    ceiling = servers.get("ceiling")
-    lines += ["", "## Ratios against the ceiling (../shared/bench/limit.c: the fastest this machine serves a file)", ""]
-    if ceiling:
-        lines += ["| server | " + " | ".join(f"{l} req/s ×" for l in LOADS) + " | " +
-                  " | ".join(f"{l} p99 ×" for l in LOADS) + " |",
-                  "|---|" + "---:|" * (2 * len(LOADS))]
-        for name, s in servers.items():
-            rps = [ratio(s, ceiling, l, "rps_median") for l in LOADS]
-            p99 = [ratio(s, ceiling, l, "p99_ms") for l in LOADS]
-            lines.append(f"| {name} | " + " | ".join(rps + p99) + " |")
-        lines += ["", "1.00 is the ceiling; a real server can pass it where the client's own copying decides (10 MB)."]
-    else:
-        lines.append("The ceiling was not built on this run (no ../shared/bench/limit.c or no C compiler).")
+    lines += ratio_table(servers, nginx, "## Ratios against nginx (the headline: absolute numbers drift between runs)",
+                         "req/s ×: higher is better. p99 ×: lower is better.",
+                         "nginx was not installed on this run: no ratios.")
+    lines += ratio_table(servers, servers.get("ceiling"),
+                         "## Ratios against the ceiling (../shared/bench/limit.c: the fastest this machine serves a file)",
+                         "1.00 is the ceiling; a real server can pass it where the client's own copying decides (10 MB).",
+                         "The ceiling was not built on this run (no ../shared/bench/limit.c or no C compiler).")
 
     lines += ["", "## Memory, start-up, size", "",
               "| server | idle RSS | peak RSS under load | exec to first 200 (median) | FROM-scratch bytes (binary + shared libs) |",
@@ -131,6 +112,20 @@ def markdown(results):
         "  lists; config files and modules loaded at run time are not counted.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def ratio_table(servers, base, heading, footer, missing):
+    """Every server's req/s and p99 as ratios to `base`'s, per load."""
+    lines = ["", heading, ""]
+    if not base:
+        return lines + [missing]
+    lines += ["| server | " + " | ".join(f"{l} req/s ×" for l in LOADS) + " | " +
+              " | ".join(f"{l} p99 ×" for l in LOADS) + " |",
+              "|---|" + "---:|" * (2 * len(LOADS))]
+    for name, s in servers.items():
+        cells = [ratio(s, base, l, "rps_median") for l in LOADS] + [ratio(s, base, l, "p99_ms") for l in LOADS]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines + ["", footer]
 
 
 def ratio(s, base, load, key):
