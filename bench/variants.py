@@ -9,32 +9,26 @@ For each: the binary's bytes (/bin/mote out of the image), the image's
 hardened (read-only, no capabilities) on one pinned core with a 1 KB file mounted
 beside the demo site: idle RSS after the first 200, peak RSS after wrk's load,
 1 KB req/s (wrk on the other core, 64 connections, default flags); and
-exec-to-first-200 of the binary itself on the host (the median of 20 starts:
-process start to the first 200 over TCP, which for the packed one includes
-unpacking). Needs docker, wrk and gzip.
+exec-to-first-200 of the binary itself on the host (bench.py's measure, the
+median of 20 starts: process start to the first 200 over TCP, which for the
+packed one includes unpacking). Needs docker, wrk and gzip.
 """
 import argparse
 import gzip
 import os
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (free ports, the corpus, the start-up measure)
 
 
 def run(*cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(port, path="/", timeout=1.0):
@@ -49,6 +43,8 @@ def get(port, path="/", timeout=1.0):
 
 
 def wait_200(port, limit=10.0, path="/"):
+    """True once a container's published port answers 200 (there is no process
+    here to watch, as bench.wait_ready does)."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         try:
@@ -67,22 +63,6 @@ def rss_kib(pid, field):
     return 0
 
 
-def exec_to_first_200(binary, starts=20):
-    times = []
-    for _ in range(starts):
-        port = free_port()
-        t0 = time.monotonic()
-        p = subprocess.Popen([binary, os.path.join(REPO, "web"), "--listen", f"127.0.0.1:{port}",
-                              "--no-access-log"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        ok = wait_200(port)
-        times.append(time.monotonic() - t0)
-        p.terminate()
-        p.wait()
-        if not ok:
-            raise SystemExit(f"variants: {binary} never answered 200")
-    return statistics.median(times) * 1000
-
-
 def measure(image, seconds, scratch):
     out = {"image": image}
     cid = run("docker", "create", image).strip()
@@ -93,12 +73,17 @@ def measure(image, seconds, scratch):
     out["image_bytes"] = int(run("docker", "image", "inspect", "-f", "{{.Size}}", image))
     saved = subprocess.run(["docker", "save", image], check=True, capture_output=True).stdout
     out["gzip"] = len(gzip.compress(saved, compresslevel=9))
-    out["start_ms"] = exec_to_first_200(binary)
+    # The bench's own start-up measure, on its corpus: exec to the first 200, median of 20.
+    corpus = os.path.join(scratch, "corpus")
+    if not os.path.isdir(corpus):
+        bench.make_corpus(corpus)
+    server = bench.Server(image, binary, [binary] + bench.MOTE_ARGS)
+    out["start_ms"] = bench.startup_ms(server, corpus, scratch, 20)
 
     one_k = os.path.join(scratch, "1k.txt")
     with open(one_k, "w") as f:
         f.write("x" * 1023 + "\n")
-    port = free_port()
+    port = bench.free_port()
     name = f"mote-variants-{os.getpid()}"
     subprocess.run(["docker", "rm", "-f", name], capture_output=True)
     run("docker", "run", "-d", "--pull", "never", "--name", name, "--read-only", "--cap-drop", "ALL",
