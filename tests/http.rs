@@ -4,6 +4,7 @@
 mod common;
 
 use common::{Server, TempDir};
+use std::io::{BufReader, Read, Write};
 use std::time::{Duration, SystemTime};
 
 const INDEX: &str = "<!doctype html><title>home</title><h1>home</h1>\n";
@@ -498,6 +499,88 @@ fn files_above_the_preload_limit_are_mapped() {
     assert_eq!(r.body, big);
     let r = preloaded.get_with("/big.bin", &["Range: bytes=262000-1048700"]);
     assert_eq!(r.body, &big[262_000..=1_048_700]);
+}
+
+/// Bodies of 64 KiB and more go out of the file behind them (sendfile): the
+/// copies of such files share one memory file, each at its own offset (the file
+/// above the preload limit is mapped and written from the mapping). Every byte
+/// of every file, whole and in ranges (also across the 1 MiB frames), in order,
+/// on one kept-alive connection taking turns with a small file.
+#[test]
+fn bodies_sent_from_files_are_the_files() {
+    let root = TempDir::new("sendfile");
+    let mut files = Vec::new();
+    for (n, len) in [
+        65_535u32, 65_536, 65_537, 100_000, 300_001, 1_500_000, 2_500_000,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let content = common::patterned(len, 241 + 2 * n as u32);
+        root.write(&format!("f{n}.bin"), &content);
+        files.push((format!("/f{n}.bin"), content));
+    }
+    // A precompressed sibling of its own size class.
+    let text = common::patterned(400_000, 7);
+    root.write("page.txt", &text);
+    let gz = common::patterned(150_000, 9);
+    root.write("page.txt.gz", &gz);
+    let server = Server::start(root.path(), &["--preload-limit", "2M"]);
+    let started = server.stdout.lock().unwrap()[0].clone();
+    assert!(started.contains("1 mapped: 2.4 MiB"), "{started}");
+    let mut stream = server.connect();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut ask = |path: &str, headers: &str| {
+        let raw = format!("GET {path} HTTP/1.1\r\nHost: t\r\n{headers}\r\n");
+        stream.write_all(raw.as_bytes()).unwrap();
+        common::Response::read(&mut reader, false)
+    };
+    for (path, content) in &files {
+        let r = ask(path, "");
+        assert!(r.status == 200 && &r.body == content, "{path}");
+        let r = ask(path, "Range: bytes=1-\r\n");
+        assert!(r.status == 206 && r.body == content[1..], "{path} from 1");
+        let end = content.len() - 2;
+        let r = ask(path, &format!("Range: bytes=65000-{end}\r\n"));
+        assert!(
+            r.status == 206 && r.body == content[65_000..=end],
+            "{path} middle"
+        );
+        assert_eq!(ask("/page.txt", "Range: bytes=0-9\r\n").body, text[..10]);
+    }
+    let r = ask("/page.txt", "Accept-Encoding: gzip\r\n");
+    assert!(r.header("content-encoding") == Some("gzip") && r.body == gz);
+    assert_eq!(ask("/page.txt", "").body, text);
+}
+
+/// A file above the preload limit truncated in place after start (which a baked
+/// root never is): its response cannot be finished (the pages past the new end
+/// are gone; the write from them fails), the connection closes, mote serves on.
+#[test]
+fn a_file_truncated_in_place_ends_its_response_not_the_server() {
+    let root = TempDir::new("truncated");
+    let big = common::patterned(3_000_000, 251);
+    let path = root.write("big.bin", &big);
+    root.write("small.txt", "small");
+    let server = Server::start(root.path(), &["--preload-limit", "1M"]);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(1000)
+        .unwrap();
+    let mut stream = server.connect();
+    stream
+        .write_all(b"GET /big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut got = Vec::new();
+    let _ = stream.read_to_end(&mut got);
+    assert!(got.len() < big.len(), "cut short: {} bytes", got.len());
+    let r = server.get("/small.txt");
+    assert!(r.status == 200 && r.body == b"small", "mote still serves");
 }
 
 /// --max-memory bounds the bytes copied into memory: the smallest files stay

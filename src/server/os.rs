@@ -168,3 +168,32 @@ pub fn accept_now(
         .map_err(|_| io::Error::from(io::ErrorKind::ConnectionAborted))?;
     Ok((stream, peer))
 }
+
+/// Sends `bufs` on a socket with MSG_MORE (more follows at once: no packet of
+/// their own) and MSG_NOSIGNAL; the bytes taken.
+pub fn send_more(socket: RawFd, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+    // SAFETY: an all-zero msghdr is a valid empty one.
+    let mut message: libc::msghdr = unsafe { std::mem::zeroed() };
+    // IoSlice is an iovec on Unix (std documents the ABI compatibility).
+    message.msg_iov = bufs.as_ptr() as *mut libc::iovec;
+    message.msg_iovlen = bufs.len() as _;
+    // SAFETY: sendmsg reads `bufs.len()` iovecs that point to live slices.
+    let sent = unsafe { libc::sendmsg(socket, &message, libc::MSG_MORE | libc::MSG_NOSIGNAL) };
+    if sent < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(sent as usize)
+}
+
+/// Sends `len` bytes of the file `fd` from `offset` on a socket (`sendfile`:
+/// the kernel hands the file's pages to the socket, no copy through user
+/// memory); the bytes taken, 0 at the file's end.
+pub fn send_file(socket: RawFd, fd: RawFd, offset: u64, len: usize) -> io::Result<usize> {
+    let mut offset = offset as libc::off_t;
+    // SAFETY: sendfile between two open descriptors with a valid offset pointer.
+    let sent = unsafe { libc::sendfile(socket, fd, &mut offset, len) };
+    if sent < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(sent as usize)
+}

@@ -15,10 +15,11 @@
 use std::future::Future;
 use std::io;
 use std::os::fd::AsRawFd;
+use std::os::fd::RawFd;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
 use hyper::rt::{Sleep, Timer};
@@ -26,9 +27,11 @@ use pin_project_lite::pin_project;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant as TokioInstant;
 
-use super::os::unsent_bytes;
+use tokio::io::Interest;
+use tokio::net::TcpStream;
 
-use super::os;
+use super::os::{self, unsent_bytes};
+use crate::site::{file_behind, SEND_FROM_FILE};
 
 /// Counts reads that brought bytes, shared by a connection's socket and its timer.
 pub type ReadCount = Arc<AtomicU64>;
@@ -213,7 +216,7 @@ impl<T: AsyncWrite + AsRawFd> ConnIo<T> {
     }
 }
 
-impl<T: AsyncWrite + AsRawFd> AsyncWrite for ConnIo<T> {
+impl AsyncWrite for ConnIo<TcpStream> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -223,13 +226,26 @@ impl<T: AsyncWrite + AsRawFd> AsyncWrite for ConnIo<T> {
         self.watch(cx, |inner, cx| inner.poll_write(cx, buf))
     }
 
+    /// A body with a file behind it (site/mapped.rs) goes out with `sendfile`,
+    /// the bytes before it (the head) just before with MSG_MORE.
     fn poll_write_vectored(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         self.as_mut().pace(bufs.iter().map(|buf| buf.len()).sum());
-        self.watch(cx, |inner, cx| inner.poll_write_vectored(cx, bufs))
+        let from_file = bufs.iter().enumerate().find_map(|(at, buf)| {
+            (buf.len() >= SEND_FROM_FILE)
+                .then(|| file_behind(buf))
+                .flatten()
+                .map(|file| (at, file, buf.len()))
+        });
+        match from_file {
+            Some((at, file, len)) => self.watch(cx, |inner, cx| {
+                send_with_file(&inner, cx, &bufs[..at], file, len)
+            }),
+            None => self.watch(cx, |inner, cx| inner.poll_write_vectored(cx, bufs)),
+        }
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -243,4 +259,69 @@ impl<T: AsyncWrite + AsRawFd> AsyncWrite for ConnIo<T> {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.watch(cx, |inner, cx| inner.poll_shutdown(cx))
     }
+}
+
+/// Writes `head` (all of it, or a part: then that is the result) and then `len`
+/// bytes of the file `fd` from `offset`, with the socket's readiness as tokio
+/// tracks it. The head goes with MSG_MORE, so that it leaves in the packets of
+/// the body rather than a small one of its own.
+fn send_with_file(
+    stream: &TcpStream,
+    cx: &mut Context<'_>,
+    head: &[io::IoSlice<'_>],
+    (fd, offset): (RawFd, u64),
+    len: usize,
+) -> Poll<io::Result<usize>> {
+    let head_len: usize = head.iter().map(|buf| buf.len()).sum();
+    let mut sent = 0;
+    if head_len > 0 {
+        sent = ready!(write_ready(stream, cx, || os::send_more(
+            stream.as_raw_fd(),
+            head
+        )))?;
+        if sent < head_len {
+            return Poll::Ready(Ok(sent));
+        }
+    }
+    let body = stream.try_io(Interest::WRITABLE, || {
+        os::send_file(stream.as_raw_fd(), fd, offset, len)
+    });
+    match body {
+        // Sent: both; or the head alone, the body at the next call.
+        Ok(n) if n > 0 => Poll::Ready(Ok(sent + n)),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock && sent > 0 => Poll::Ready(Ok(sent)),
+        Ok(_) if sent > 0 => Poll::Ready(Ok(sent)),
+        Ok(_) => Poll::Ready(Err(file_shrank())),
+        Err(e) if e.kind() != io::ErrorKind::WouldBlock => Poll::Ready(Err(e)),
+        Err(_) => match ready!(write_ready(stream, cx, || {
+            os::send_file(stream.as_raw_fd(), fd, offset, len)
+        })) {
+            Ok(0) => Poll::Ready(Err(file_shrank())),
+            result => Poll::Ready(result),
+        },
+    }
+}
+
+/// `write` once the socket takes bytes: Pending (woken when it may) until then.
+fn write_ready(
+    stream: &TcpStream,
+    cx: &mut Context<'_>,
+    mut write: impl FnMut() -> io::Result<usize>,
+) -> Poll<io::Result<usize>> {
+    loop {
+        ready!(stream.poll_write_ready(cx))?;
+        match stream.try_io(Interest::WRITABLE, &mut write) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            result => return Poll::Ready(result),
+        }
+    }
+}
+
+/// `sendfile` found the end of the file before the body's: the file was
+/// truncated in place (README "Hardening"); the response cannot be finished.
+fn file_shrank() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the file behind the response is shorter than when it was loaded",
+    )
 }

@@ -99,8 +99,10 @@ fn load_nodes<'f>(
     let mut resources: HashMap<&str, Arc<Resource>> = HashMap::new();
     let copy = copies(files, options);
     check_mappings(root, files, &copy, options)?;
+    let arena = arena_for(files, &copy);
     let mut loader = Loader {
         copy,
+        arena,
         options,
         stats,
         by_inode: HashMap::new(),
@@ -378,6 +380,25 @@ struct Loader<'a> {
     by_inode: HashMap<(u64, u64), (Bytes, HeaderValue)>,
     /// The files (by device, inode) copied into memory; the rest are mapped.
     copy: HashSet<(u64, u64)>,
+    /// Where the copies of large files go (the heap where there is none).
+    arena: Option<mapped::Arena>,
+}
+
+/// The memory file for the copied files of [`mapped::SEND_FROM_FILE`] bytes or
+/// more, each once; none if there are none or the kernel has no memfd.
+fn arena_for(files: &[Found], copy: &HashSet<(u64, u64)>) -> Option<mapped::Arena> {
+    let mut seen = HashSet::new();
+    let capacity: u64 = files
+        .iter()
+        .filter(|f| f.meta.len() >= mapped::SEND_FROM_FILE as u64)
+        .map(|f| (f.meta.len(), (f.meta.dev(), f.meta.ino())))
+        .filter(|&(_, inode)| copy.contains(&inode) && seen.insert(inode))
+        .map(|(len, _)| len)
+        .sum();
+    if capacity == 0 {
+        return None;
+    }
+    mapped::Arena::new(usize::try_from(capacity).ok()?).ok()
 }
 
 /// Which files are copied into memory: those up to the preload limit, smallest
@@ -478,7 +499,15 @@ impl Loader<'_> {
             ));
         }
         let len = meta.len();
-        if len == 0 || self.copy.contains(&(meta.dev(), meta.ino())) {
+        let copied = len == 0 || self.copy.contains(&(meta.dev(), meta.ino()));
+        if let Some(arena) = self.arena.as_mut().filter(|_| copied) {
+            if len >= mapped::SEND_FROM_FILE as u64 {
+                let bytes = arena.copy(&opened, len as usize)?;
+                self.stats.memory_bytes += len;
+                return Ok(bytes);
+            }
+        }
+        if copied {
             let mut bytes = Vec::with_capacity(len as usize);
             opened.read_to_end(&mut bytes)?;
             self.stats.memory_bytes += bytes.len() as u64;

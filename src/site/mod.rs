@@ -30,6 +30,7 @@ mod walk;
 pub use generated::{env_js, GeneratedFile, ENV_PREFIX};
 pub use hashed::{has_content_hash, DirTally, Immutable};
 pub use load::MAX_MAPPINGS;
+pub(crate) use mapped::{file_behind, SEND_FROM_FILE};
 pub use walk::{MAX_DEPTH, MAX_LINKED_NAMES, MAX_NAMES};
 
 /// The loader's slice of the configuration: what to load and the caching policy
