@@ -114,15 +114,31 @@ fn a_closed_log_pipe_is_not_fatal() {
 
 /// Issue 11, 3: clients that asked for a large file and never read held their
 /// connection slot forever; with --max-connections 2, two of them locked
-/// everyone else out.
+/// everyone else out. Both ways a large body is sent: written from a mapping
+/// (above the preload limit) and by sendfile from the memory file.
 #[test]
 fn a_client_that_stops_reading_is_cut_after_the_send_timeout() {
     let root = TempDir::new("sendtimeout");
     root.write("big.bin", patterned(64_000_000, 239));
     root.write("small.txt", "small");
+    for preload in ["4M", "100M"] {
+        cut_after_the_send_timeout(&root, preload);
+    }
+}
+
+fn cut_after_the_send_timeout(root: &TempDir, preload: &str) {
     let server = Server::start(
         root.path(),
-        &["--max-connections", "2", "--send-timeout", "1s"],
+        &[
+            "--max-connections",
+            "2",
+            "--send-timeout",
+            "1s",
+            "--preload-limit",
+            preload,
+            "--max-memory",
+            "100M",
+        ],
     );
     let stalled: Vec<TcpStream> = (0..2)
         .map(|_| {
@@ -167,7 +183,16 @@ fn a_slow_but_steady_reader_is_not_cut() {
     let root = TempDir::new("steady");
     let big = patterned(6_000_000, 229);
     root.write("big.bin", &big);
-    let server = Server::start(root.path(), &["--send-timeout", "1s"]);
+    for preload in ["4M", "8M"] {
+        read_slowly_to_the_end(&root, &big, preload);
+    }
+}
+
+fn read_slowly_to_the_end(root: &TempDir, big: &[u8], preload: &str) {
+    let server = Server::start(
+        root.path(),
+        &["--send-timeout", "1s", "--preload-limit", preload],
+    );
     let mut stream = server.connect();
     stream
         .write_all(b"GET /big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
@@ -185,7 +210,7 @@ fn a_slow_but_steady_reader_is_not_cut() {
     let head_end = received.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
     assert!(
         received[head_end..] == big[..],
-        "cut after {} body bytes",
+        "--preload-limit {preload}: cut after {} body bytes",
         received.len() - head_end
     );
 }
