@@ -254,6 +254,21 @@ def rss_kib(pid, field):
     return total
 
 
+def cpu_seconds(pid):
+    """User and system CPU seconds of pid and its descendants so far (/proc/PID/stat)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    user = system = 0
+    for p in process_tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            user += int(fields[11])
+            system += int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return user / tick, system / tick
+
+
 WRK_LATENCY = re.compile(r"^\s*(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 
 
@@ -267,6 +282,7 @@ def run_wrk(url, seconds, connections, cpus):
         argv = ["taskset", "-c", cpus] + argv
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30).stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    requests = re.search(r"(\d+) requests in", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     lat = {m.group(1): to_ms(m.group(2), m.group(3)) for m in WRK_LATENCY.finditer(out)}
@@ -274,6 +290,7 @@ def run_wrk(url, seconds, connections, cpus):
         raise RuntimeError(f"wrk gave no result for {url}:\n{out}")
     return {
         "rps": float(rps.group(1)),
+        "requests": int(requests.group(1)) if requests else None,
         "p50_ms": lat.get("50"),
         "p99_ms": lat.get("99"),
         "non_2xx": int(errors.group(1)) if errors else 0,
@@ -366,8 +383,10 @@ def summarize(runs):
     rps = [r["rps"] for r in runs]
     p99s = [r["p99_ms"] for r in runs if r["p99_ms"] is not None]
     p50s = [r["p50_ms"] for r in runs if r["p50_ms"] is not None]
+    cpu = lambda key: statistics.median([r[key] for r in runs if key in r]) if any(key in r for r in runs) else None  # noqa: E731
     return {
         "rps_median": statistics.median(rps), "rps_min": min(rps), "rps_max": max(rps),
+        "user_us": cpu("user_us"), "sys_us": cpu("sys_us"),
         "p50_ms": statistics.median(p50s) if p50s else None,
         "p99_ms": statistics.median(p99s) if p99s else None,
         "p99_ms_runs": p99s,
@@ -436,8 +455,15 @@ def main():
             order = running[shift:] + running[:shift]
             for label in loads:
                 name = FILES[label][0]
-                for server, port, _, _ in order:
+                for server, port, proc, _ in order:
+                    cpu_before = cpu_seconds(proc.pid)
                     run = run_wrk(f"http://127.0.0.1:{port}/{name}", seconds, connections, load_cpu)
+                    # The server's own CPU time per request, in user space and in the
+                    # kernel: where its time goes, which req/s alone does not say.
+                    cpu_after = cpu_seconds(proc.pid)
+                    if run["requests"]:
+                        run["user_us"] = (cpu_after[0] - cpu_before[0]) / run["requests"] * 1e6
+                        run["sys_us"] = (cpu_after[1] - cpu_before[1]) / run["requests"] * 1e6
                     samples[server.name][label].append(run)
                     log(f"   {server.name} {label}: {run['rps']:.0f} req/s, p99 {run['p99_ms']} ms")
         for server, _, proc, entry in running:
