@@ -10,12 +10,12 @@
 //!
 //! The other direction: [`ConnIo`] cuts a connection whose writes make no progress
 //! for the send timeout (a client that asks for a large file and never reads would
-//! otherwise hold its connection slot forever).
+//! otherwise hold its connection slot forever). It is also where a body with a
+//! file behind it (site/mapped.rs) leaves by `sendfile`, under the same timeout.
 
 use std::future::Future;
 use std::io;
-use std::os::fd::AsRawFd;
-use std::os::fd::RawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -24,11 +24,9 @@ use std::time::{Duration, Instant};
 
 use hyper::rt::{Sleep, Timer};
 use pin_project_lite::pin_project;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::time::Instant as TokioInstant;
-
-use tokio::io::Interest;
+use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::time::Instant as TokioInstant;
 
 use super::os::{self, unsent_bytes};
 use crate::site::{file_behind, SEND_FROM_FILE};
@@ -264,7 +262,8 @@ impl AsyncWrite for ConnIo<TcpStream> {
 /// Writes `head` (all of it, or a part: then that is the result) and then `len`
 /// bytes of the file `fd` from `offset`, with the socket's readiness as tokio
 /// tracks it. The head goes with MSG_MORE, so that it leaves in the packets of
-/// the body rather than a small one of its own.
+/// the body rather than a small one of its own. 0 bytes sent (the file ended
+/// early) is hyper's to refuse (WriteZero).
 fn send_with_file(
     stream: &TcpStream,
     cx: &mut Context<'_>,
@@ -272,34 +271,22 @@ fn send_with_file(
     (fd, offset): (RawFd, u64),
     len: usize,
 ) -> Poll<io::Result<usize>> {
+    let socket = stream.as_raw_fd();
+    let send_body = || os::send_file(socket, fd, offset, len);
+    if head.is_empty() {
+        return write_ready(stream, cx, send_body);
+    }
     let head_len: usize = head.iter().map(|buf| buf.len()).sum();
-    let mut sent = 0;
-    if head_len > 0 {
-        sent = ready!(write_ready(stream, cx, || os::send_more(
-            stream.as_raw_fd(),
-            head
-        )))?;
-        if sent < head_len {
-            return Poll::Ready(Ok(sent));
-        }
+    let sent = ready!(write_ready(stream, cx, || os::send_more(socket, head)))?;
+    if sent < head_len {
+        return Poll::Ready(Ok(sent));
     }
-    let body = stream.try_io(Interest::WRITABLE, || {
-        os::send_file(stream.as_raw_fd(), fd, offset, len)
-    });
-    match body {
-        // Sent: both; or the head alone, the body at the next call.
-        Ok(n) if n > 0 => Poll::Ready(Ok(sent + n)),
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock && sent > 0 => Poll::Ready(Ok(sent)),
-        Ok(_) if sent > 0 => Poll::Ready(Ok(sent)),
-        Ok(_) => Poll::Ready(Err(file_shrank())),
-        Err(e) if e.kind() != io::ErrorKind::WouldBlock => Poll::Ready(Err(e)),
-        Err(_) => match ready!(write_ready(stream, cx, || {
-            os::send_file(stream.as_raw_fd(), fd, offset, len)
-        })) {
-            Ok(0) => Poll::Ready(Err(file_shrank())),
-            result => Poll::Ready(result),
-        },
-    }
+    // The head went: the body too if the socket takes it now, else at the next call.
+    Poll::Ready(match stream.try_io(Interest::WRITABLE, send_body) {
+        Ok(n) => Ok(sent + n),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(sent),
+        Err(e) => Err(e),
+    })
 }
 
 /// `write` once the socket takes bytes: Pending (woken when it may) until then.
@@ -315,13 +302,4 @@ fn write_ready(
             result => return Poll::Ready(result),
         }
     }
-}
-
-/// `sendfile` found the end of the file before the body's: the file was
-/// truncated in place (README "Hardening"); the response cannot be finished.
-fn file_shrank() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::UnexpectedEof,
-        "the file behind the response is shorter than when it was loaded",
-    )
 }
