@@ -107,7 +107,7 @@ def markdown(results):
         "  keep-alive numbers measure something else for it. Its RSS is the parent's.",
         "- mote copies files up to 4 MiB into memory and maps larger ones, so its RSS here includes",
         "  the 10 MB file's mapped pages once they are touched; nginx and lighttpd use sendfile from",
-        "  the page cache, which RSS does not count. The 4 MiB bar is measured with the demo site.",
+        "  the page cache, which RSS does not count. The 1 MiB bar is measured with the demo site.",
         "- Start-up is measured from exec to the first 200 of a polling client (0.5 ms polls).",
         "- Sizes are the bytes a FROM-scratch image needs: the binary and the shared libraries `ldd`",
         "  lists; config files and modules loaded at run time are not counted.",
