@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -280,7 +281,11 @@ def run_wrk(url, seconds, connections, cpus):
     argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if cpus and shutil.which("taskset"):
         argv = ["taskset", "-c", cpus] + argv
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # wrk's own CPU time (user and system): at large sizes the client's copying decides.
+    client_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     requests = re.search(r"(\d+) requests in", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -291,6 +296,7 @@ def run_wrk(url, seconds, connections, cpus):
     return {
         "rps": float(rps.group(1)),
         "requests": int(requests.group(1)) if requests else None,
+        "client_us": client_s / int(requests.group(1)) * 1e6 if requests and int(requests.group(1)) else None,
         "p50_ms": lat.get("50"),
         "p99_ms": lat.get("99"),
         "non_2xx": int(errors.group(1)) if errors else 0,
@@ -383,10 +389,10 @@ def summarize(runs):
     rps = [r["rps"] for r in runs]
     p99s = [r["p99_ms"] for r in runs if r["p99_ms"] is not None]
     p50s = [r["p50_ms"] for r in runs if r["p50_ms"] is not None]
-    cpu = lambda key: statistics.median([r[key] for r in runs if key in r]) if any(key in r for r in runs) else None  # noqa: E731
+    cpu = lambda key: statistics.median([r[key] for r in runs if r.get(key) is not None]) if any(r.get(key) is not None for r in runs) else None  # noqa: E731
     return {
         "rps_median": statistics.median(rps), "rps_min": min(rps), "rps_max": max(rps),
-        "user_us": cpu("user_us"), "sys_us": cpu("sys_us"),
+        "user_us": cpu("user_us"), "sys_us": cpu("sys_us"), "client_us": cpu("client_us"),
         "p50_ms": statistics.median(p50s) if p50s else None,
         "p99_ms": statistics.median(p99s) if p99s else None,
         "p99_ms_runs": p99s,

@@ -119,20 +119,26 @@ def cpu_table(servers):
     """The server's CPU time per request, user and system (kernel), by load."""
     if not any(cell.get("user_us") is not None for s in servers.values() for cell in s["load"].values()):
         return []
+    client = any(cell.get("client_us") is not None for s in servers.values() for cell in s["load"].values())
     lines = ["", "## CPU time per request (the server's, median over the runs)", "",
-             "| server | " + " | ".join(f"{load} user / system µs" for load in LOADS) + " |",
+             "| server | " + " | ".join(f"{load} user / system µs" + (" (client)" if client else "") for load in LOADS) + " |",
              "|---|" + "---:|" * len(LOADS)]
     for name, s in servers.items():
         cells = []
         for load in LOADS:
             cell = s["load"].get(load) or {}
             user, system = cell.get("user_us"), cell.get("sys_us")
-            cells.append("n/a" if user is None else f"{user:.1f} / {system:.1f}")
+            text = "n/a" if user is None else f"{user:.1f} / {system:.1f}"
+            if user is not None and cell.get("client_us") is not None:
+                text += f" ({cell['client_us']:.1f})"
+            cells.append(text)
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "From /proc/PID/stat before and after each run (all of a server's processes), "
               "divided by the requests wrk counted: the time on the server's CPU in user space "
               "(parsing, routing, the response) and in the kernel (the socket, the copies). "
-              "The ceiling's user time is the least a response can cost in user space."]
+              "The ceiling's user time is the least a response can cost in user space. "
+              "In brackets, where measured: wrk's own CPU time per response (user and system), "
+              "on the other CPU."]
     return lines
 
 
